@@ -1,0 +1,114 @@
+"""Engines and sessions for the API database and the cell databases.
+
+Every process that touches a database goes through here, so one URL gives
+one pooled engine per process and the reader/writer split is visible at
+the call site: ``reader()`` for the API and the scheduler, ``writer()``
+only for nova-conductor and nova-manage.
+"""
+
+import contextlib
+import threading
+
+import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import orm
+
+from common import exception
+
+_ENGINES = {}
+_LOCK = threading.Lock()
+
+
+def mask_password(url):
+    """The URL with its password hidden, for messages an operator reads."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except sa_exc.ArgumentError:
+        return '<unparseable URL>'
+
+
+def get_engine(url):
+    """Return the process-wide engine for ``url``, creating it once.
+
+    SQLite URLs get a file lock friendly set-up (no pool sharing across
+    threads for in-memory databases); MySQL URLs get pre-ping so a
+    restarted server does not surface as a failed request.
+    """
+    if not url:
+        raise exception.InvalidDatabaseURL(url='', reason='it is empty')
+    with _LOCK:
+        engine = _ENGINES.get(url)
+        if engine is None:
+            engine = _create_engine(url)
+            _ENGINES[url] = engine
+        return engine
+
+
+def _create_engine(url):
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa_exc.ArgumentError as e:
+        raise exception.InvalidDatabaseURL(url=url, reason=str(e))
+    kwargs = {'future': True}
+    if parsed.get_backend_name() == 'sqlite':
+        kwargs['connect_args'] = {'check_same_thread': False}
+        if parsed.database in (None, '', ':memory:'):
+            kwargs['poolclass'] = sa.pool.StaticPool
+    else:
+        kwargs['pool_pre_ping'] = True
+        kwargs['pool_recycle'] = 3600
+    try:
+        engine = sa.create_engine(parsed, **kwargs)
+    except (sa_exc.ArgumentError, sa_exc.NoSuchModuleError,
+            ImportError) as e:
+        raise exception.InvalidDatabaseURL(url=mask_password(url),
+                                           reason=str(e))
+    if parsed.get_backend_name() == 'sqlite':
+        sa.event.listen(engine, 'connect', _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_conn, _record):
+    """Make SQLite enforce foreign keys, as MySQL's InnoDB does."""
+    cur = dbapi_conn.cursor()
+    cur.execute('PRAGMA foreign_keys=ON')
+    cur.close()
+
+
+def check_connection(url):
+    """Connect once, turning driver errors into one readable exception."""
+    engine = get_engine(url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text('SELECT 1'))
+    except sa_exc.DBAPIError as e:
+        raise exception.DatabaseUnreachable(
+            url=mask_password(url), reason=str(e.orig).strip() or str(e))
+    return engine
+
+
+@contextlib.contextmanager
+def reader(url):
+    """A read-only unit of work: the session is rolled back at the end."""
+    with orm.Session(get_engine(url), future=True) as session:
+        try:
+            yield session
+        finally:
+            session.rollback()
+
+
+@contextlib.contextmanager
+def writer(url):
+    """A transaction that commits when the block exits cleanly."""
+    with orm.Session(get_engine(url), future=True) as session:
+        with session.begin():
+            yield session
+
+
+def dispose_all():
+    """Drop every pooled connection (tests, forked workers)."""
+    with _LOCK:
+        for engine in _ENGINES.values():
+            engine.dispose()
+        _ENGINES.clear()
+

@@ -1,0 +1,71 @@
+"""Exceptions shared by every daemon and the admin commands.
+
+Each carries a message template (``msg_fmt``) filled from keyword
+arguments, so the text an operator or API user sees is written once,
+next to the condition it names.
+"""
+
+
+class NovaException(Exception):
+    """``msg_fmt`` % kwargs is the message; ``code`` the HTTP status."""
+
+    msg_fmt = 'An unknown exception occurred.'
+    code = 500
+
+    def __init__(self, message=None, **kwargs):
+        self.kwargs = kwargs
+        if message is None:
+            try:
+                message = self.msg_fmt % kwargs
+            except (KeyError, TypeError):
+                message = self.msg_fmt
+        self.message = message
+        super().__init__(message)
+
+    def format_message(self):
+        return self.message
+
+
+class NotFound(NovaException):
+    msg_fmt = 'Resource could not be found.'
+    code = 404
+
+
+class Invalid(NovaException):
+    msg_fmt = 'Unacceptable parameters.'
+    code = 400
+
+
+class InvalidDatabaseURL(Invalid):
+    msg_fmt = 'Invalid database connection URL %(url)s: %(reason)s'
+
+
+class DatabaseUnreachable(NovaException):
+    msg_fmt = 'Cannot connect to the database at %(url)s: %(reason)s'
+
+
+class DBSchemaNewer(NovaException):
+    msg_fmt = ('The %(database)s database schema is at revision %(current)s, '
+               'which this code does not know (its newest is %(head)s). '
+               'Upgrade this service before using that database.')
+
+
+class DBNotSynced(NovaException):
+    msg_fmt = ('The %(database)s database schema is not current (at '
+               '%(current)s, expected %(head)s): run nova-manage %(command)s.')
+
+
+class CellMappingNotFound(NotFound):
+    msg_fmt = 'Cell %(uuid)s has no mapping.'
+
+
+class HostMappingNotFound(NotFound):
+    msg_fmt = 'Host %(name)s is not mapped to any cell'
+
+
+class InstanceMappingNotFound(NotFound):
+    msg_fmt = 'Instance %(uuid)s has no mapping to a cell.'
+
+
+class HostMappingExists(NovaException):
+    msg_fmt = 'Host %(name)s is already mapped to cell %(cell_uuid)s'

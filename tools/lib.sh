@@ -1,0 +1,82 @@
+# Shared steps of the set-up and test commands: each is idempotent, so
+# running a command twice costs a few seconds, not a reinstall.
+# Sourced, not run.
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VENV=${NOVA_VENV:-$TOP/.venv}
+LOGDIR=${NOVA_LOGDIR:-$TOP/state/log}
+mkdir -p "$LOGDIR"
+
+step() {
+    # step "what" command...: one line per step with its duration; on
+    # failure, the step's name and where its log is.
+    local what=$1; shift
+    local log="$LOGDIR/setup-$(echo "$what" | tr -c 'a-zA-Z0-9' '-').log"
+    local t0=$SECONDS
+    if "$@" >"$log" 2>&1; then
+        printf '%-46s ok (%ds)\n' "$what" $((SECONDS - t0))
+    else
+        printf '%-46s FAILED (%ds), log: %s\n' "$what" $((SECONDS - t0)) "$log"
+        tail -n 20 "$log" | sed 's/^/    /'
+        return 1
+    fi
+}
+
+_apt_updated=""
+apt_install() {
+    # apt_install pkg...: install the Debian packages that are missing.
+    local missing=()
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" \
+            || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ -z "$_apt_updated" ]; then apt-get update -q && _apt_updated=1; fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+}
+
+system_packages() {
+    apt_install mariadb-server rabbitmq-server python3-venv
+}
+
+_wait_for() {
+    # _wait_for seconds command...: poll until the command succeeds.
+    local limit=$1; shift
+    local i
+    for ((i = 0; i < limit * 2; i++)); do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.5
+    done
+    "$@"
+}
+
+start_mariadb() {
+    mysqladmin -uroot -h127.0.0.1 ping >/dev/null 2>&1 && return 0
+    mkdir -p /run/mysqld && chown mysql:mysql /run/mysqld
+    start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- --user=mysql
+    _wait_for 60 mysqladmin -uroot -h127.0.0.1 ping
+}
+
+start_rabbitmq() {
+    _rabbit_up && return 0
+    rabbitmq-server -detached
+    _wait_for 90 _rabbit_up
+}
+
+_rabbit_up() {
+    rabbitmqctl -q await_startup --timeout 1 && \
+        (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null
+}
+
+python_env() {
+    # Reinstall only when the declared dependencies changed.
+    local stamp="$VENV/.novaclone-deps"
+    local want
+    want=$(cat "$TOP/setup.cfg" "$TOP/pyproject.toml" | sha1sum | cut -d' ' -f1)
+    [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+        "$VENV/bin/pip" install -q --upgrade pip &&
+        "$VENV/bin/pip" install -q -e "$TOP[test]" &&
+        echo "$want" >"$stamp"
+    fi
+}
