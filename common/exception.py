@@ -69,3 +69,27 @@ class InstanceMappingNotFound(NotFound):
 
 class HostMappingExists(NovaException):
     msg_fmt = 'Host %(name)s is already mapped to cell %(cell_uuid)s'
+
+
+class CellMappingExists(NovaException):
+    msg_fmt = ('The specified transport_url and/or database_connection '
+               'combination already exists for another cell with uuid '
+               '%(uuid)s.')
+
+
+class CellNotEmpty(NovaException):
+    """``reason`` is 'hosts', 'instances' or 'instance_mappings'."""
+
+    msg_fmt = 'Cell %(uuid)s is not empty (%(reason)s).'
+
+
+class HostMappingNotInCell(NovaException):
+    msg_fmt = 'The host %(host)s was not found in the cell %(cell_uuid)s.'
+
+
+class HostHasInstances(NovaException):
+    msg_fmt = 'There are instances on the host %(host)s.'
+
+
+class ConfigNotSet(NovaException):
+    msg_fmt = '[%(group)s] %(option)s is not set in nova.conf.'

@@ -13,18 +13,23 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import orm
 
+from common import conf
 from common import exception
+from common import utils
 
 _ENGINES = {}
 _LOCK = threading.Lock()
 
 
-def mask_password(url):
-    """The URL with its password hidden, for messages an operator reads."""
-    try:
-        return sa.engine.make_url(url).render_as_string(hide_password=True)
-    except sa_exc.ArgumentError:
-        return '<unparseable URL>'
+def configured_url(group):
+    """``[group] connection`` from nova.conf, or a clear error if unset.
+
+    ``group`` is 'api_database' or 'database'.
+    """
+    url = conf.CONF[group].connection
+    if not url:
+        raise exception.ConfigNotSet(group=group, option='connection')
+    return url
 
 
 def get_engine(url):
@@ -48,7 +53,8 @@ def _create_engine(url):
     try:
         parsed = sa.engine.make_url(url)
     except sa_exc.ArgumentError as e:
-        raise exception.InvalidDatabaseURL(url=url, reason=str(e))
+        raise exception.InvalidDatabaseURL(url=utils.mask_url(url),
+                                           reason=str(e))
     kwargs = {'future': True}
     if parsed.get_backend_name() == 'sqlite':
         kwargs['connect_args'] = {'check_same_thread': False}
@@ -61,7 +67,7 @@ def _create_engine(url):
         engine = sa.create_engine(parsed, **kwargs)
     except (sa_exc.ArgumentError, sa_exc.NoSuchModuleError,
             ImportError) as e:
-        raise exception.InvalidDatabaseURL(url=mask_password(url),
+        raise exception.InvalidDatabaseURL(url=utils.mask_url(url),
                                            reason=str(e))
     if parsed.get_backend_name() == 'sqlite':
         sa.event.listen(engine, 'connect', _sqlite_pragmas)
@@ -83,14 +89,14 @@ def check_connection(url):
             conn.execute(sa.text('SELECT 1'))
     except sa_exc.DBAPIError as e:
         raise exception.DatabaseUnreachable(
-            url=mask_password(url), reason=str(e.orig).strip() or str(e))
+            url=utils.mask_url(url), reason=str(e.orig).strip() or str(e))
     return engine
 
 
 @contextlib.contextmanager
 def reader(url):
     """A read-only unit of work: the session is rolled back at the end."""
-    with orm.Session(get_engine(url), future=True) as session:
+    with orm.Session(get_engine(url), expire_on_commit=False) as session:
         try:
             yield session
         finally:
@@ -100,7 +106,7 @@ def reader(url):
 @contextlib.contextmanager
 def writer(url):
     """A transaction that commits when the block exits cleanly."""
-    with orm.Session(get_engine(url), future=True) as session:
+    with orm.Session(get_engine(url), expire_on_commit=False) as session:
         with session.begin():
             yield session
 

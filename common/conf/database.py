@@ -1,0 +1,47 @@
+"""[database] (the cell database) and [api_database] (the API database).
+
+Both groups carry oslo.db's option set, so the two connections can be
+tuned the same way; [api_database] gets its own copies because an
+option object may belong to only one group of a ConfigOpts.
+"""
+
+import copy
+
+from oslo_config import cfg
+from oslo_db import options as oslo_db_options
+
+api_db_group = cfg.OptGroup(
+    'api_database',
+    title='API database options',
+    help="""
+Connection to the API database, which holds what is global to the
+deployment: flavors, cell mappings, host mappings, request specs, key
+pairs, quotas. nova-api, nova-scheduler, nova-conductor and nova-manage
+need it; nova-compute must not have it.
+""")
+
+database_opts = oslo_db_options.database_opts
+
+
+def _api_db_opts():
+    opts = copy.deepcopy(oslo_db_options.database_opts)
+    for opt in opts:
+        if opt.name == 'connection':
+            opt.help = (
+                'SQLAlchemy URL of the API database, for instance '
+                'mysql+pymysql://nova:secret@db/nova_api. Required by '
+                'every service but nova-compute.')
+    return opts
+
+
+api_db_opts = _api_db_opts()
+
+
+def register_opts(conf):
+    oslo_db_options.set_defaults(conf)
+    conf.register_group(api_db_group)
+    conf.register_opts(api_db_opts, group=api_db_group)
+
+
+def list_opts():
+    return {'database': database_opts, api_db_group: api_db_opts}
