@@ -46,8 +46,8 @@ class DatabaseUnreachable(NovaException):
 
 class DBSchemaNewer(NovaException):
     msg_fmt = ('The %(database)s database schema is at revision %(current)s, '
-               'which this code does not know (its newest is %(head)s). '
-               'Upgrade this service before using that database.')
+               'newer than this code knows (its newest is %(head)s): '
+               'upgrade this service before using that database.')
 
 
 class DBNotSynced(NovaException):
@@ -93,3 +93,10 @@ class HostHasInstances(NovaException):
 
 class ConfigNotSet(NovaException):
     msg_fmt = '[%(group)s] %(option)s is not set in nova.conf.'
+
+
+class DBDowngradeNotSupported(Invalid):
+    msg_fmt = ('Refusing to downgrade the %(database)s database from '
+               'revision %(current)s to %(target)s: schema downgrades are '
+               'not supported. Restore a backup taken before the upgrade '
+               'instead.')

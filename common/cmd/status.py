@@ -10,12 +10,13 @@ import sys
 from oslo_config import cfg
 from oslo_upgradecheck import upgradecheck
 
+from common import cmd
 from common import conf
 from common import config
-from common.db.engines import configured_url as connection
+from common import exception
 from common.db import mappings
 from common.db import migration
-from common import exception
+from common.db.engines import configured_url as connection
 
 CONF = conf.CONF
 Code = upgradecheck.Code
@@ -91,9 +92,6 @@ def main(argv=None):
         return 255
     try:
         return CONF.command.action_fn()
-    except exception.NovaException as e:
-        print('ERROR: %s' % e.format_message(), file=sys.stderr)
-        return 255
     except Exception as e:
-        print('ERROR: %s: %s' % (type(e).__name__, e), file=sys.stderr)
+        print('ERROR: %s' % cmd.describe(e), file=sys.stderr)
         return 255

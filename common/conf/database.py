@@ -10,6 +10,15 @@ import copy
 from oslo_config import cfg
 from oslo_db import options as oslo_db_options
 
+db_group = cfg.OptGroup(
+    'database',
+    title='Cell database options',
+    help="""
+Connection to the database of the cell this service belongs to, which
+holds instances, compute nodes and services. nova-compute does not use
+it: it goes through nova-conductor.
+""")
+
 api_db_group = cfg.OptGroup(
     'api_database',
     title='API database options',
@@ -38,10 +47,11 @@ api_db_opts = _api_db_opts()
 
 
 def register_opts(conf):
+    conf.register_group(db_group)
     oslo_db_options.set_defaults(conf)
     conf.register_group(api_db_group)
     conf.register_opts(api_db_opts, group=api_db_group)
 
 
 def list_opts():
-    return {'database': database_opts, api_db_group: api_db_opts}
+    return {db_group: database_opts, api_db_group: api_db_opts}

@@ -6,11 +6,10 @@ it is built.
 """
 
 import os
+import socket
 
 from oslo_config import cfg
 from oslo_utils import netutils
-
-import socket
 
 _PYBASEDIR = os.path.abspath(
     os.path.join(os.path.dirname(__file__), os.pardir, os.pardir))

@@ -100,6 +100,9 @@ def reader(url):
         try:
             yield session
         finally:
+            # Hand the loaded rows out as plain detached objects: a
+            # rollback would otherwise expire them.
+            session.expunge_all()
             session.rollback()
 
 

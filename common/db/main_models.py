@@ -611,7 +611,8 @@ def _add_shadow_tables(metadata):
             continue
         columns = [
             sa.Column(col.name, col.type.copy(), nullable=col.nullable,
-                      primary_key=col.primary_key, autoincrement=False)
+                      primary_key=col.primary_key,
+                      autoincrement=False if col.primary_key else 'auto')
             for col in table.columns
         ]
         sa.Table(SHADOW_PREFIX + table.name, metadata, *columns,

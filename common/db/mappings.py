@@ -13,10 +13,10 @@ from oslo_utils import timeutils
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
+from common import exception
 from common.db import api_models as api
 from common.db import engines
 from common.db import main_models as main
-from common import exception
 
 CELL0_UUID = '00000000-0000-0000-0000-000000000000'
 CELL0_NAME = 'cell0'

@@ -13,13 +13,13 @@ import sys
 from oslo_config import cfg
 from oslo_log import log as logging
 
+from common import cmd
+from common import conf
+from common import config
 from common.cmd.manage import base
 from common.cmd.manage.cell_v2 import CellV2Commands
 from common.cmd.manage.db import ApiDbCommands
 from common.cmd.manage.db import DbCommands
-from common import conf
-from common import config
-from common import exception
 
 CONF = conf.CONF
 LOG = logging.getLogger(__name__)
@@ -45,11 +45,7 @@ def main(argv=None):
         return 255
     try:
         return base.call_action(CONF.category)
-    except exception.NovaException as e:
-        LOG.debug('nova-manage failed', exc_info=True)
-        base.error('ERROR: %s' % e.format_message())
-        return 255
     except Exception as e:
         LOG.debug('nova-manage failed', exc_info=True)
-        base.error('ERROR: %s: %s' % (type(e).__name__, e))
+        base.error('ERROR: %s' % cmd.describe(e))
         return 255

@@ -46,8 +46,11 @@ def add_parsers(subparsers, categories):
                 kwargs = dict(kwargs)
                 dest = kwargs.pop('dest', None) or _dest(names)
                 dests.append(dest)
-                action.add_argument(*names, dest=KWARG_PREFIX + dest,
-                                    **kwargs)
+                if names[0].startswith('-'):
+                    action.add_argument(*names, dest=KWARG_PREFIX + dest,
+                                        **kwargs)
+                else:  # a positional argument is named by its dest
+                    action.add_argument(KWARG_PREFIX + dest, **kwargs)
             action.set_defaults(action_fn=method, action_kwargs=dests)
 
 

@@ -4,15 +4,16 @@ import oslo_messaging as messaging
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
+from common import cmd
+from common import conf
+from common import exception
+from common import utils
 from common.cmd.manage.base import args
 from common.cmd.manage.base import error
 from common.cmd.manage.base import print_table
-from common import conf
 from common.db import engines
-from common.db.engines import configured_url as connection
 from common.db import mappings
-from common import exception
-from common import utils
+from common.db.engines import configured_url as connection
 
 CONF = conf.CONF
 
@@ -37,7 +38,8 @@ def cell0_default_connection():
 
 def _transport_url(given):
     """The cell's message queue URL if it parses, else None (and why)."""
-    url = given or CONF.transport_url
+    url = given or (cmd.option_is_set(CONF, 'transport_url') and
+                    CONF.transport_url)
     if not url:
         error('Must specify --transport-url if [DEFAULT]/transport_url is '
               'not set in the configuration file.')

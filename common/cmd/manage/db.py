@@ -5,14 +5,15 @@ import time
 
 from dateutil import parser as date_parser
 
+from common import exception
 from common.cmd.manage.base import args
 from common.cmd.manage.base import error
 from common.cmd.manage.base import print_table
 from common.db import archive
-from common.db.engines import configured_url as connection
 from common.db import mappings
 from common.db import migration
-from common import exception
+from common.db.engines import configured_url as connection
+
 
 def parse_before(value):
     """Parse ``--before`` like `date` prints it or as YYYY-MM-DD [HH:MM]."""

@@ -1,0 +1,26 @@
+"""[keystone] options: how services call the identity API itself.
+
+Token validation is configured in [keystone_authtoken], which belongs
+to keystonemiddleware; this group is for calls Nova makes, such as
+checking that a project exists.
+"""
+
+from oslo_config import cfg
+
+from common.conf import utils
+
+SERVICE_TYPE = 'identity'
+
+keystone_group = cfg.OptGroup(
+    'keystone',
+    title='Identity service options',
+    help='Access to the identity service API (keystone).')
+
+
+def register_opts(conf):
+    conf.register_group(keystone_group)
+    utils.register_ksa_opts(conf, keystone_group, SERVICE_TYPE)
+
+
+def list_opts():
+    return {keystone_group: utils.ksa_list_opts(SERVICE_TYPE)}
