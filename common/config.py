@@ -28,6 +28,10 @@ def _register_log_opts(conf):
     # command line was parsed; 'debug' tells whether it was done.
     if 'debug' not in conf:
         logging.register_options(conf)
+        # alembic narrates every schema step at INFO; keep the output of
+        # `nova-manage db sync` quiet unless the operator asks (--debug).
+        logging.set_defaults(default_log_levels=(
+            logging.get_default_log_levels() + ['alembic=WARN']))
 
 
 def parse_args(argv, default_config_files=None, configure_logging=True,

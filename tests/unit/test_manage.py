@@ -6,8 +6,6 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from common import conf
-from common.cmd import manage
 from common.db import api_models as api
 from common.db import engines
 from common.db import main_models as main
@@ -29,11 +27,7 @@ def deployment(tmp_path):
 @pytest.fixture
 def nova_manage(deployment, capsys):
     def run(*argv):
-        try:
-            rc = manage.main(['nova-manage', '--config-file',
-                              deployment.conf_file] + list(argv))
-        finally:
-            conf.CONF.reset()
+        rc = fixtures.manage_in_process(deployment.conf_file, *argv)
         out, err = capsys.readouterr()
         assert 'Traceback' not in out + err
         return fixtures.Result(rc, out, err)
@@ -451,8 +445,6 @@ def test_schema_newer_than_code_is_left_alone(deployment, nova_manage):
 
 
 def test_missing_config_file(nova_manage, capsys):
-    rc = manage.main(['nova-manage', '--config-file', '/nonexistent.conf',
-                      'db', 'version'])
-    conf.CONF.reset()
+    rc = fixtures.manage_in_process('/nonexistent.conf', 'db', 'version')
     assert rc == 255
     assert 'nonexistent.conf' in capsys.readouterr().err
