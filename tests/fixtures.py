@@ -13,15 +13,29 @@ import sys
 import textwrap
 import uuid
 
+from alembic import autogenerate
+from alembic.runtime import migration as alembic_migration
 from oslo_utils import timeutils
 
-from common.cmd import manage
 from common import conf
+from common.cmd import manage
+from common.db import api_models
 from common.db import engines
 from common.db import main_models as main
+from common.db import migration
 
 TRANSPORT_URL = 'rabbit://guest:guest@127.0.0.1:5672/'
 Result = collections.namedtuple('Result', 'rc out err')
+METADATA = {migration.API: api_models.ApiBase.metadata,
+            migration.MAIN: main.MainBase.metadata}
+
+
+def schema_diff(url, database):
+    """What alembic autogenerate would change to reach the models."""
+    with engines.get_engine(url).connect() as conn:
+        context = alembic_migration.MigrationContext.configure(
+            conn, opts={'compare_type': True})
+        return autogenerate.compare_metadata(context, METADATA[database])
 
 
 class Deployment:

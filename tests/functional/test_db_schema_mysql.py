@@ -4,28 +4,20 @@ utf8mb4 everywhere, versions, and an archive/purge round trip."""
 import datetime
 import uuid
 
-from alembic import autogenerate
-from alembic.runtime import migration as alembic_migration
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
 from common import exception
-from common.db import api_models
 from common.db import archive
 from common.db import engines
 from common.db import main_models as m
 from common.db import migration
+from tests import fixtures
 
-METADATA = {migration.API: api_models.ApiBase.metadata,
-            migration.MAIN: m.MainBase.metadata}
+METADATA = fixtures.METADATA
 
 
-def schema_diff(url, database):
-    with engines.get_engine(url).connect() as conn:
-        context = alembic_migration.MigrationContext.configure(
-            conn, opts={'compare_type': True})
-        return autogenerate.compare_metadata(context, METADATA[database])
 
 
 @pytest.mark.parametrize('database', [migration.API, migration.MAIN])
@@ -37,7 +29,7 @@ def test_sync_and_compare(mysql_db, database):
     migration.db_sync(url, database)
     assert migration.db_version(url, database) == migration.head(database)
     migration.check_current(url, database)
-    assert schema_diff(url, database) == []
+    assert fixtures.schema_diff(url, database) == []
     migration.db_sync(url, database)
     assert migration.db_version(url, database) == migration.head(database)
 

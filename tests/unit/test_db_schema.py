@@ -5,21 +5,18 @@ import datetime
 import shutil
 import uuid
 
-from alembic import autogenerate
-from alembic.runtime import migration as alembic_migration
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
 from common import exception
-from common.db import api_models
 from common.db import archive
 from common.db import engines
 from common.db import main_models as m
 from common.db import migration
+from tests import fixtures
 
-METADATA = {migration.API: api_models.ApiBase.metadata,
-            migration.MAIN: m.MainBase.metadata}
+METADATA = fixtures.METADATA
 NOW = datetime.datetime(2026, 1, 31, 12, 0, 0)
 
 
@@ -49,12 +46,6 @@ def _tables(url):
     return set(sa.inspect(engines.get_engine(url)).get_table_names())
 
 
-def schema_diff(url, database):
-    """What alembic autogenerate would change to reach the models."""
-    with engines.get_engine(url).connect() as conn:
-        context = alembic_migration.MigrationContext.configure(
-            conn, opts={'compare_type': True})
-        return autogenerate.compare_metadata(context, METADATA[database])
 
 
 # --- versions and sync ------------------------------------------------------
@@ -83,7 +74,7 @@ def test_second_sync_is_a_noop(sqlite_url, database):
 def test_migrations_match_models(sqlite_url, database):
     url = sqlite_url()
     migration.db_sync(url, database)
-    assert schema_diff(url, database) == []
+    assert fixtures.schema_diff(url, database) == []
     expected = set(METADATA[database].tables) | {'alembic_version'}
     assert _tables(url) == expected
 

@@ -17,14 +17,6 @@ UUID_RE = re.compile(r'^[0-9a-f-]{36}$')
 
 
 @pytest.fixture
-def deployment(tmp_path):
-    d = fixtures.Deployment(tmp_path, 'sqlite:///%s' % (tmp_path / 'api.db'),
-                            'sqlite:///%s' % (tmp_path / 'nova.db'))
-    yield d
-    engines.dispose_all()
-
-
-@pytest.fixture
 def nova_manage(deployment, capsys):
     def run(*argv):
         rc = fixtures.manage_in_process(deployment.conf_file, *argv)

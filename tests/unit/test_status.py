@@ -6,20 +6,12 @@ from oslo_upgradecheck import upgradecheck
 import pytest
 import sqlalchemy as sa
 
-from common.cmd import status
 from common import conf
+from common.cmd import status
 from common.db import engines
 from tests import fixtures
 
 Code = upgradecheck.Code
-
-
-@pytest.fixture
-def deployment(tmp_path):
-    d = fixtures.Deployment(tmp_path, 'sqlite:///%s' % (tmp_path / 'api.db'),
-                            'sqlite:///%s' % (tmp_path / 'nova.db'))
-    yield d
-    engines.dispose_all()
 
 
 def _manage(deployment, *argv):
