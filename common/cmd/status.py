@@ -23,12 +23,24 @@ Code = upgradecheck.Code
 Result = upgradecheck.Result
 
 
+def _schema_problem(url, database):
+    """Why the database at ``url`` is not at this code's schema, or None."""
+    try:
+        migration.check_current(url, database)
+    except (exception.DBNotSynced, exception.DBSchemaNewer) as e:
+        return e.format_message()
+    return None
+
+
 class UpgradeCommands(upgradecheck.UpgradeCommands):
     """The checks, in the order the table shows them."""
 
     def _check_cellsv2(self):
         """Cell0 and one cell mapped; compute hosts mapped to cells."""
         api = connection('api_database')
+        problem = _schema_problem(api, migration.API)
+        if problem:
+            return Result(Code.FAILURE, problem)
         cells = mappings.list_cells(api)
         if len(cells) < 2:
             return Result(Code.FAILURE, (
@@ -60,17 +72,15 @@ class UpgradeCommands(upgradecheck.UpgradeCommands):
 
     def _check_db_schema(self):
         """Every database at the schema revision this code expects."""
-        stale = []
         api = connection('api_database')
-        targets = [(migration.API, 'API', api)] + [
-            (migration.MAIN, 'cell %s' % (cell.name or cell.uuid),
-             cell.database_connection)
-            for cell in mappings.list_cells(api)]
-        for database, label, url in targets:
-            try:
-                migration.check_current(url, database)
-            except (exception.DBNotSynced, exception.DBSchemaNewer) as e:
-                stale.append('%s: %s' % (label, e.format_message()))
+        problem = _schema_problem(api, migration.API)
+        if problem:
+            return Result(Code.FAILURE, 'API: %s' % problem)
+        stale = ['cell %s: %s' % (cell.name or cell.uuid, problem)
+                 for cell in mappings.list_cells(api)
+                 for problem in [_schema_problem(cell.database_connection,
+                                                 migration.MAIN)]
+                 if problem]
         if stale:
             return Result(Code.FAILURE, ' '.join(stale))
         return Result(Code.SUCCESS)

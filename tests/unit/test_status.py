@@ -107,6 +107,8 @@ def test_cli_unreachable_database_is_one_line(deployment):
     deployment.write_conf()
     result = deployment.run('nova-status', 'upgrade', 'check')
     assert result.rc == 255
-    assert result.err.startswith('ERROR: Database error: ')
+    assert result.err.startswith(
+        'ERROR: Cannot connect to the database at '
+        'mysql+pymysql://nova:****@127.0.0.1:1/nova_api: ')
     assert len(result.err.strip().splitlines()) == 1
     assert 'Traceback' not in result.out + result.err
