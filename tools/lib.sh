@@ -64,7 +64,10 @@ start_rabbitmq() {
 }
 
 _rabbit_up() {
+    # list_vhosts fails on a broker whose database is broken even when
+    # the node answers and the port is open.
     rabbitmqctl -q await_startup --timeout 1 && \
+        rabbitmqctl -q list_vhosts | grep -qx / && \
         (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null
 }
 

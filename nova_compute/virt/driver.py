@@ -1,0 +1,140 @@
+"""The contract between nova-compute and a hypervisor: ComputeDriver.
+
+The manager and the resource tracker only ever call these methods, so a
+driver (fake, libvirt) can be swapped by ``[DEFAULT] compute_driver``
+without touching them.  ``instance`` arguments are instance records
+(``uuid``, ``name``, ``vcpus``, ``memory_mb``, ``root_gb``,
+``ephemeral_gb``).
+"""
+
+import importlib
+
+from oslo_log import log as logging
+
+from common import exception
+
+LOG = logging.getLogger(__name__)
+
+# [DEFAULT] compute_driver value -> (module, class), imported on demand
+# so a host without libvirt can still run the fake driver.
+DRIVERS = {
+    'fake.FakeDriver': ('nova_compute.virt.fake', 'FakeDriver'),
+    'libvirt.LibvirtDriver': ('nova_compute.virt.libvirt.driver',
+                              'LibvirtDriver'),
+}
+
+
+class ComputeDriverNotSpecified(exception.NovaException):
+    msg_fmt = 'Compute driver option required, but not specified'
+
+
+class ComputeDriverUnknown(exception.NovaException):
+    msg_fmt = ('compute_driver %(name)s is unknown; valid choices are: '
+               '%(choices)s')
+
+
+class ComputeDriverNotAvailable(exception.NovaException):
+    msg_fmt = 'compute_driver %(name)s is not available: %(reason)s'
+
+
+class InstanceNotFound(exception.NotFound):
+    msg_fmt = 'Instance %(instance_id)s could not be found.'
+
+
+class InstanceExists(exception.NovaException):
+    msg_fmt = 'Instance %(name)s already exists.'
+
+
+class InstanceInfo:
+    """What a hypervisor knows of one guest: its power state."""
+
+    def __init__(self, state, internal_id=None):
+        self.state = state
+        self.internal_id = internal_id
+
+
+class ComputeDriver:
+    """A hypervisor as nova-compute sees it; subclasses implement it.
+
+    ``virtapi`` lets a driver call back into the compute service (Nova
+    uses it to wait for network events); it may be None for now.
+    """
+
+    def __init__(self, virtapi):
+        self.virtapi = virtapi
+
+    def init_host(self, host):
+        """Prepare the hypervisor before the service takes requests."""
+        raise NotImplementedError()
+
+    def get_available_nodes(self, refresh=False):
+        """Names (hypervisor_hostname) of the compute nodes it manages."""
+        raise NotImplementedError()
+
+    def get_available_resource(self, nodename):
+        """The node's capacity and usage, as compute node values.
+
+        Keys: vcpus, memory_mb, local_gb, vcpus_used, memory_mb_used,
+        local_gb_used, hypervisor_type, hypervisor_version,
+        hypervisor_hostname, cpu_info (a JSON string),
+        disk_available_least, numa_topology, supported_instances (a list
+        of [arch, hypervisor type, vm mode]).
+        """
+        raise NotImplementedError()
+
+    def get_host_uptime(self):
+        """The host's uptime, as the ``uptime`` command prints it."""
+        raise NotImplementedError()
+
+    def spawn(self, context, instance, image_meta, injected_files,
+              admin_password, allocations, network_info=None,
+              block_device_info=None, power_on=True):
+        """Create and (unless ``power_on`` is False) start the guest."""
+        raise NotImplementedError()
+
+    def destroy(self, context, instance, network_info,
+                block_device_info=None, destroy_disks=True):
+        """Stop the guest and remove it from the hypervisor."""
+        raise NotImplementedError()
+
+    def reboot(self, context, instance, network_info, reboot_type,
+               block_device_info=None):
+        """Reboot the guest; ``reboot_type`` is 'SOFT' or 'HARD'."""
+        raise NotImplementedError()
+
+    def power_off(self, instance, timeout=0, retry_interval=0):
+        """Stop the guest, asking it to shut down for ``timeout`` s."""
+        raise NotImplementedError()
+
+    def power_on(self, context, instance, network_info,
+                 block_device_info=None):
+        """Start a stopped guest."""
+        raise NotImplementedError()
+
+    def get_info(self, instance, use_cache=True):
+        """The guest's InstanceInfo; InstanceNotFound if it is gone."""
+        raise NotImplementedError()
+
+    def list_instances(self):
+        """Names of the guests on the hypervisor, known to Nova or not."""
+        raise NotImplementedError()
+
+
+def load_compute_driver(name, virtapi=None):
+    """The driver ``name`` (a ``[DEFAULT] compute_driver`` value) names.
+
+    Raises instead of exiting like Nova does, so nova-compute can print
+    one line and the tests can check the reason.
+    """
+    if not name:
+        raise ComputeDriverNotSpecified()
+    if name not in DRIVERS:
+        raise ComputeDriverUnknown(name=name,
+                                   choices=', '.join(sorted(DRIVERS)))
+    module_name, class_name = DRIVERS[name]
+    LOG.info("Loading compute driver '%s'", name)
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as e:
+        raise ComputeDriverNotAvailable(name=name, reason=e)
+    return getattr(module, class_name)(virtapi)

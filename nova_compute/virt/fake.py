@@ -1,0 +1,128 @@
+"""FakeDriver: a hypervisor simulated in memory.
+
+It lets the control plane (API, scheduler, conductor) be exercised
+without real guests; nova-compute runs one per simulated host when
+``[fake] host_count`` is above 1.  Its guests exist only in this
+process: they vanish when nova-compute restarts.
+"""
+
+import dataclasses
+
+from oslo_serialization import jsonutils
+from oslo_utils import timeutils
+
+from common import conf
+from nova_compute import power_state
+from nova_compute.virt import driver
+
+CONF = conf.CONF
+
+
+@dataclasses.dataclass
+class FakeInstance:
+    """A simulated guest and the resources it holds."""
+
+    uuid: str
+    name: str
+    state: int
+    vcpus: int
+    memory_mb: int
+    disk_gb: int
+
+
+class FakeDriver(driver.ComputeDriver):
+    """One simulated hypervisor with the capacity the [fake] group sets.
+
+    Its node is ``nodename`` when given (nova-compute names the nodes of
+    the hosts it simulates), else ``[fake] hypervisor_hostname``, else
+    the host passed to init_host().
+    """
+
+    def __init__(self, virtapi=None, nodename=None):
+        super().__init__(virtapi)
+        self._nodename = nodename
+        self._instances = {}
+        self._booted_at = timeutils.utcnow()
+
+    def init_host(self, host):
+        self._nodename = (self._nodename or CONF.fake.hypervisor_hostname
+                          or host)
+
+    def get_available_nodes(self, refresh=False):
+        return [self._nodename]
+
+    def get_available_resource(self, nodename):
+        # A copy: RPC threads may spawn or destroy while we add up.
+        guests = list(self._instances.values())
+        local_gb_used = sum(g.disk_gb for g in guests)
+        return {
+            'vcpus': CONF.fake.vcpus,
+            'memory_mb': CONF.fake.memory_mb,
+            'local_gb': CONF.fake.local_gb,
+            'vcpus_used': sum(g.vcpus for g in guests),
+            'memory_mb_used': sum(g.memory_mb for g in guests),
+            'local_gb_used': local_gb_used,
+            'hypervisor_type': CONF.fake.hypervisor_type,
+            'hypervisor_version': CONF.fake.hypervisor_version,
+            'hypervisor_hostname': nodename,
+            'cpu_info': _cpu_info(CONF.fake.vcpus),
+            'disk_available_least': CONF.fake.local_gb - local_gb_used,
+            'numa_topology': None,
+            'supported_instances': [['x86_64', 'fake', 'hvm']],
+        }
+
+    def get_host_uptime(self):
+        now = timeutils.utcnow()
+        up = now - self._booted_at
+        hours, seconds = divmod(up.seconds, 3600)
+        return (' %s up %d days, %2d:%02d,  0 users,  load average: 0.00, '
+                '0.00, 0.00' % (now.strftime('%H:%M:%S'), up.days, hours,
+                                seconds // 60))
+
+    def spawn(self, context, instance, image_meta, injected_files,
+              admin_password, allocations, network_info=None,
+              block_device_info=None, power_on=True):
+        if instance.uuid in self._instances:
+            raise driver.InstanceExists(name=instance.name)
+        state = power_state.RUNNING if power_on else power_state.SHUTDOWN
+        self._instances[instance.uuid] = FakeInstance(
+            instance.uuid, instance.name, state, instance.vcpus,
+            instance.memory_mb, instance.root_gb + instance.ephemeral_gb)
+
+    def destroy(self, context, instance, network_info,
+                block_device_info=None, destroy_disks=True):
+        # Deleting a guest that is already gone succeeds, as on libvirt:
+        # a delete retried after a failure must not fail again.
+        self._instances.pop(instance.uuid, None)
+
+    def reboot(self, context, instance, network_info, reboot_type,
+               block_device_info=None):
+        self._guest(instance).state = power_state.RUNNING
+
+    def power_off(self, instance, timeout=0, retry_interval=0):
+        self._guest(instance).state = power_state.SHUTDOWN
+
+    def power_on(self, context, instance, network_info,
+                 block_device_info=None):
+        self._guest(instance).state = power_state.RUNNING
+
+    def get_info(self, instance, use_cache=True):
+        return driver.InstanceInfo(state=self._guest(instance).state)
+
+    def list_instances(self):
+        return [g.name for g in list(self._instances.values())]
+
+    def _guest(self, instance):
+        try:
+            return self._instances[instance.uuid]
+        except KeyError:
+            raise driver.InstanceNotFound(instance_id=instance.uuid)
+
+
+def _cpu_info(vcpus):
+    """The host CPU as libvirt describes it, one socket of ``vcpus``."""
+    return jsonutils.dumps({
+        'arch': 'x86_64', 'model': 'fake', 'vendor': 'fake',
+        'topology': {'cells': 1, 'sockets': 1, 'cores': vcpus,
+                     'threads': 1},
+        'features': []})
