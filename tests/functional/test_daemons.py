@@ -53,23 +53,3 @@ def test_a_dead_service_goes_down_and_sigterm_is_graceful(cloud):
     conductor.send_signal(signal.SIGTERM)
     assert conductor.wait(timeout=30) == 0
 
-
-def test_one_compute_process_simulates_three_hosts(cloud, tmp_path):
-    compute_conf = tmp_path / 'compute.conf'
-    compute_conf.write_text('[DEFAULT]\ncompute_driver = fake.FakeDriver\n'
-                            'host = cmp\n[fake]\nhost_count = 3\n')
-    cloud.start('nova-conductor')
-    cloud.start('nova-compute', compute_conf)
-    hosts = {'cmp-0001', 'cmp-0002', 'cmp-0003'}
-
-    def reported():
-        """three compute services up and three compute nodes"""
-        up = cloud.up()
-        computes = {h for (b, h), ok in up.items()
-                    if b == 'nova-compute' and ok}
-        return computes == hosts and \
-            {n.host for n in cloud.compute_nodes()} == hosts
-    daemons.wait_for(reported, timeout=90)
-    assert all(n.mapped == 0 for n in cloud.compute_nodes())
-    assert cloud.manage('cell_v2', 'discover_hosts', '--strict') == 0
-    assert all(n.mapped == 1 for n in cloud.compute_nodes())
