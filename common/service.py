@@ -107,11 +107,18 @@ class Service:
         self._stopping.wait(random.uniform(0, CONF.report_interval))
         ctxt = nova_context.get_admin_context()
         while not self._stopping.is_set():
+            failure = None
             try:
                 self.reporter.service_heartbeat(ctxt, self.service_ref['id'])
             except Exception as e:  # keep beating whatever happened
-                LOG.warning('%s on %s: heartbeat failed (%s: %s)',
-                            self.binary, self.host, type(e).__name__, e)
+                failure = '%s: %s' % (type(e).__name__,
+                                      str(e).splitlines()[0] if str(e)
+                                      else '')
+            if failure:
+                # Logged outside the except block: oslo.log would append
+                # the whole remote traceback to every missed beat.
+                LOG.warning('%s on %s: heartbeat failed (%s)', self.binary,
+                            self.host, failure)
             self._stopping.wait(CONF.report_interval)
 
     def _periodic_loop(self):
