@@ -31,6 +31,7 @@ class ConductorManager(periodic_task.PeriodicTasks):
         super().__init__(CONF)
         self.cell_url = engines.configured_url('database')
 
+    @engines.retry_on_deadlock
     def service_register(self, ctxt, host, binary, topic, timeout=None):
         """Create or revive a services row (``timeout`` is the rpcapi's;
         the conductor's own service calls this method directly)."""
@@ -40,10 +41,12 @@ class ConductorManager(periodic_task.PeriodicTasks):
                  service['id'])
         return service
 
+    @engines.retry_on_deadlock
     def service_heartbeat(self, ctxt, service_id):
         with engines.writer(self.cell_url) as session:
             return services.heartbeat(session, service_id)
 
+    @engines.retry_on_deadlock
     def compute_node_update(self, ctxt, service_id, host,
                             hypervisor_hostname, values):
         with engines.writer(self.cell_url) as session:

@@ -57,10 +57,41 @@ start_mariadb() {
     _wait_for 60 mysqladmin -uroot -h127.0.0.1 ping
 }
 
+# Each RPC server holds one AMQP connection, and nova-compute simulating
+# N hosts runs N of them: the broker needs more than the usual 1,024
+# file descriptors.  rabbitmq-server switches user through su, whose
+# pam_limits applies limits.d rather than the caller's ulimit.
+RABBIT_NOFILE=20000
+
 start_rabbitmq() {
-    _rabbit_up && return 0
+    _raise_rabbit_nofile
+    if _rabbit_up; then
+        _rabbit_fd_limit_ok && return 0
+        # Running with the old limit: restart to take the new one.
+        rabbitmqctl -q stop >/dev/null 2>&1
+    elif (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; then
+        # The port answers but the broker lost its database (seen after
+        # it ran out of file descriptors): only a restart mends it.
+        rabbitmqctl -q stop >/dev/null 2>&1
+    fi
     rabbitmq-server -detached
     _wait_for 90 _rabbit_up
+}
+
+_raise_rabbit_nofile() {
+    local limits=/etc/security/limits.d/rabbitmq.conf
+    [ -f "$limits" ] && return 0
+    printf 'rabbitmq soft nofile %s\nrabbitmq hard nofile %s\n' \
+        "$RABBIT_NOFILE" "$RABBIT_NOFILE" >"$limits"
+}
+
+_rabbit_fd_limit_ok() {
+    local pid
+    pid=$(pgrep -u rabbitmq -f beam.smp | head -1)
+    [ -n "$pid" ] || return 1
+    local limit
+    limit=$(awk '/Max open files/ {print $4}' "/proc/$pid/limits")
+    [ "$limit" -ge "$RABBIT_NOFILE" ]
 }
 
 _rabbit_up() {

@@ -7,7 +7,10 @@ only for nova-conductor and nova-manage.
 """
 
 import contextlib
+import functools
+import random
 import threading
+import time
 
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
@@ -19,6 +22,11 @@ from common import utils
 
 _ENGINES = {}
 _LOCK = threading.Lock()
+
+# MySQL/MariaDB errors after which the whole transaction may simply be
+# run again: 1213 deadlock found, 1205 lock wait timeout.
+_RETRYABLE_MYSQL_ERRORS = (1213, 1205)
+_DEADLOCK_RETRIES = 5
 
 
 def configured_url(group):
@@ -112,6 +120,32 @@ def writer(url):
     with orm.Session(get_engine(url), expire_on_commit=False) as session:
         with session.begin():
             yield session
+
+
+def retry_on_deadlock(func):
+    """Run ``func`` (one whole transaction) again when it deadlocks.
+
+    Concurrent inserts into the same InnoDB index (many hosts
+    registering at once) deadlock; MySQL rolls one of them back and the
+    right answer is to replay it, after a short random pause so the
+    replays do not collide again.  Any other error propagates at once.
+    """
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        for attempt in range(_DEADLOCK_RETRIES + 1):
+            try:
+                return func(*args, **kwargs)
+            except sa_exc.OperationalError as e:
+                if (attempt == _DEADLOCK_RETRIES or
+                        not _is_retryable(e)):
+                    raise
+            time.sleep(random.uniform(0, 0.05 * 2 ** attempt))
+    return wrapper
+
+
+def _is_retryable(error):
+    args = getattr(error.orig, 'args', ())
+    return bool(args) and args[0] in _RETRYABLE_MYSQL_ERRORS
 
 
 def dispose_all():
