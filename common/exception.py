@@ -100,3 +100,68 @@ class DBDowngradeNotSupported(Invalid):
                'revision %(current)s to %(target)s: schema downgrades are '
                'not supported. Restore a backup taken before the upgrade '
                'instead.')
+
+
+class DatabaseWriteForbidden(NovaException):
+    msg_fmt = ('This process only reads the databases: its writes go '
+               'through nova-conductor.')
+
+
+class Conflict(NovaException):
+    msg_fmt = 'Conflict updating instance.'
+    code = 409
+
+
+class ServiceNotFound(NotFound):
+    msg_fmt = 'Service %(service_id)s could not be found.'
+
+
+class ServiceNotUnique(Invalid):
+    msg_fmt = 'Service id %(service_id)s refers to multiple services.'
+
+
+class HostBinaryNotFound(NotFound):
+    msg_fmt = 'Could not find binary %(binary)s on host %(host)s.'
+
+
+class ComputeHostNotFound(NotFound):
+    msg_fmt = 'Compute host %(host)s could not be found.'
+
+
+class ComputeServiceUnavailable(Invalid):
+    msg_fmt = 'Compute service of %(host)s is unavailable at this time.'
+
+
+class ServiceHostsInstances(Conflict):
+    msg_fmt = ('Unable to delete compute service that is hosting '
+               'instances. Migrate or delete the instances first.')
+
+
+class ServiceHasInProgressMigrations(Conflict):
+    msg_fmt = ('Unable to delete compute service that has in-progress '
+               'migrations. Complete the migrations or delete the '
+               'instances first.')
+
+
+class MarkerNotFound(NotFound):
+    msg_fmt = 'Marker %(marker)s could not be found.'
+
+
+class PolicyNotAuthorized(NovaException):
+    msg_fmt = "Policy doesn't allow %(action)s to be performed."
+    code = 403
+
+
+class ValidationError(Invalid):
+    msg_fmt = '%(detail)s'
+
+
+class InvalidAPIVersionString(Invalid):
+    msg_fmt = ('API Version String %(version)s is of invalid format. Must '
+               'be of format MajorNum.MinorNum.')
+
+
+class InvalidGlobalAPIVersion(NovaException):
+    msg_fmt = ('Version %(req_ver)s is not supported by the API. Minimum '
+               'is %(min_ver)s and maximum is %(max_ver)s.')
+    code = 406

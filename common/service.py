@@ -81,13 +81,16 @@ class Service:
                     timeout=_REGISTER_TIMEOUT)
                 return
             except messaging.MessagingTimeout:
-                delay = _REGISTER_BACKOFF[min(attempt,
-                                              len(_REGISTER_BACKOFF) - 1)]
-                LOG.warning('%s on %s: no reply from nova-conductor while '
-                            'registering; retrying in %ds', self.binary,
-                            self.host, delay)
-                attempt += 1
-                self._stopping.wait(delay)
+                failure = 'no reply from nova-conductor'
+            except Exception as e:  # the conductor's DB, or a bug there
+                failure = _describe(e)
+            delay = _REGISTER_BACKOFF[min(attempt,
+                                          len(_REGISTER_BACKOFF) - 1)]
+            # Logged outside the except block (see _heartbeat_loop).
+            LOG.warning('%s on %s: registration failed (%s); retrying in '
+                        '%ds', self.binary, self.host, failure, delay)
+            attempt += 1
+            self._stopping.wait(delay)
 
     def _spawn(self, target, name):
         thread = threading.Thread(target=target, daemon=True,
@@ -111,9 +114,7 @@ class Service:
             try:
                 self.reporter.service_heartbeat(ctxt, self.service_ref['id'])
             except Exception as e:  # keep beating whatever happened
-                failure = '%s: %s' % (type(e).__name__,
-                                      str(e).splitlines()[0] if str(e)
-                                      else '')
+                failure = _describe(e)
             if failure:
                 # Logged outside the except block: oslo.log would append
                 # the whole remote traceback to every missed beat.
@@ -147,6 +148,12 @@ class Service:
         for thread in self._threads:
             thread.join(timeout=5)
         LOG.info('%s stopped on host %s', self.binary, self.host)
+
+
+def _describe(error):
+    """'Type: first line', without the remote traceback RPC appends."""
+    text = str(error).splitlines()[0] if str(error) else ''
+    return '%s: %s' % (type(error).__name__, text)
 
 
 def is_up(service, now=None):

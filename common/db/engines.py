@@ -4,6 +4,13 @@ Every process that touches a database goes through here, so one URL gives
 one pooled engine per process and the reader/writer split is visible at
 the call site: ``reader()`` for the API and the scheduler, ``writer()``
 only for nova-conductor and nova-manage.
+
+The split is enforced, not hoped for: a process is read-only until it
+calls ``allow_writes()``, which only nova-conductor and nova-manage do.
+In a read-only process ``writer()`` refuses, and every connection is
+opened read-only on the server (``SET SESSION TRANSACTION READ ONLY``,
+SQLite's ``query_only``), so even a stray UPDATE through ``reader()``
+fails instead of writing.
 """
 
 import contextlib
@@ -22,6 +29,7 @@ from common import utils
 
 _ENGINES = {}
 _LOCK = threading.Lock()
+_WRITES_ALLOWED = False
 
 # MySQL/MariaDB errors after which the whole transaction may simply be
 # run again: 1213 deadlock found, 1205 lock wait timeout.
@@ -38,6 +46,16 @@ def configured_url(group):
     if not url:
         raise exception.ConfigNotSet(group=group, option='connection')
     return url
+
+
+def allow_writes():
+    """Declare this process a writer: nova-conductor and nova-manage only.
+
+    Call it before the first connection: connections opened earlier
+    stay read-only.
+    """
+    global _WRITES_ALLOWED
+    _WRITES_ALLOWED = True
 
 
 def get_engine(url):
@@ -79,13 +97,28 @@ def _create_engine(url):
                                            reason=str(e))
     if parsed.get_backend_name() == 'sqlite':
         sa.event.listen(engine, 'connect', _sqlite_pragmas)
+    else:
+        sa.event.listen(engine, 'connect', _mysql_session)
     return engine
 
 
 def _sqlite_pragmas(dbapi_conn, _record):
     """Make SQLite enforce foreign keys, as MySQL's InnoDB does."""
+    statements = ['PRAGMA foreign_keys=ON']
+    if not _WRITES_ALLOWED:
+        statements.append('PRAGMA query_only=ON')
+    _execute(dbapi_conn, statements)
+
+
+def _mysql_session(dbapi_conn, _record):
+    if not _WRITES_ALLOWED:
+        _execute(dbapi_conn, ['SET SESSION TRANSACTION READ ONLY'])
+
+
+def _execute(dbapi_conn, statements):
     cur = dbapi_conn.cursor()
-    cur.execute('PRAGMA foreign_keys=ON')
+    for statement in statements:
+        cur.execute(statement)
     cur.close()
 
 
@@ -117,6 +150,8 @@ def reader(url):
 @contextlib.contextmanager
 def writer(url):
     """A transaction that commits when the block exits cleanly."""
+    if not _WRITES_ALLOWED:
+        raise exception.DatabaseWriteForbidden()
     with orm.Session(get_engine(url), expire_on_commit=False) as session:
         with session.begin():
             yield session

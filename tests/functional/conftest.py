@@ -24,7 +24,7 @@ _PREFIX = 'nt_'
 _NAME = re.compile(r'^[a-z0-9_]+$')
 
 
-def _admin_engine():
+def admin_engine():
     """A pool-less engine on the server itself, for CREATE/DROP DATABASE.
 
     Kept out of ``common.db.engines``' cache: it must not outlive the
@@ -51,7 +51,7 @@ def mysql_db():
     The URL is ``mysql+pymysql://root@127.0.0.1/<name>?charset=utf8mb4``
     with the default server.
     """
-    admin = _admin_engine()
+    admin = admin_engine()
     created = []
 
     def create(prefix='db'):

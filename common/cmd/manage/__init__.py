@@ -20,6 +20,7 @@ from common.cmd.manage import base
 from common.cmd.manage.cell_v2 import CellV2Commands
 from common.cmd.manage.db import ApiDbCommands
 from common.cmd.manage.db import DbCommands
+from common.db import engines
 
 CONF = conf.CONF
 LOG = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ category_opt = cfg.SubCommandOpt(
 
 def main(argv=None):
     argv = sys.argv if argv is None else argv
+    engines.allow_writes()
     CONF.register_cli_opt(category_opt)
     try:
         config.parse_args(argv)
