@@ -102,14 +102,24 @@ def test_the_cloud_comes_up_and_a_killed_compute_goes_down(cloud):
 
 
 def test_heartbeats_resume_when_rabbitmq_comes_back(cloud, proxies):
-    """The scheduler reaches RabbitMQ through a proxy the test cuts for
-    longer than service_down_time, as a broker restart would."""
+    """The scheduler reaches RabbitMQ through a proxy the test cuts: at
+    start, then for longer than service_down_time, as a broker restart
+    would."""
     broker = proxies(5672)
     scheduler_conf = cloud.conf_file(
         'scheduler.conf', '[DEFAULT]\ntransport_url = '
         'rabbit://guest:guest@%s/\n' % broker.url_netloc())
     cloud.start('nova-conductor')
+    broker.cut()
     scheduler = cloud.start('nova-scheduler', scheduler_conf)
+
+    def retrying():
+        """the scheduler logging that it retries the broker"""
+        log = cloud.log_dir / 'nova-scheduler.log'
+        return log.exists() and 'Connection failed' in log.read_text()
+    cloud.wait_for(retrying, timeout=30)
+    assert scheduler.poll() is None
+    broker.restore()
     key = ('nova-scheduler', 'controller')
     cloud.wait_for(lambda: cloud.up().get(key), timeout=90)
 
