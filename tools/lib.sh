@@ -114,3 +114,21 @@ python_env() {
         echo "$want" >"$stamp"
     fi
 }
+
+# Keystone, for the functional tests' real identity service
+# (tests/functional/keystone.py), lives in a virtualenv of its own: it
+# pins oslo.* and SQLAlchemy versions that must not move ours.
+KEYSTONE_VENV=${NOVA_KEYSTONE_VENV:-$TOP/.venv-keystone}
+KEYSTONE_PACKAGES="keystone==30.0.0 gunicorn==27.0.1"
+
+keystone_env() {
+    # Reinstall only when the pinned packages changed.
+    local stamp="$KEYSTONE_VENV/.novaclone-deps"
+    [ -x "$KEYSTONE_VENV/bin/python" ] || python3 -m venv "$KEYSTONE_VENV"
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$KEYSTONE_PACKAGES" ]; then
+        "$KEYSTONE_VENV/bin/pip" install -q --upgrade pip &&
+        # shellcheck disable=SC2086  # one word per package
+        "$KEYSTONE_VENV/bin/pip" install -q $KEYSTONE_PACKAGES &&
+        echo "$KEYSTONE_PACKAGES" >"$stamp"
+    fi
+}

@@ -9,6 +9,7 @@ step "system packages" system_packages
 step "MariaDB" start_mariadb
 step "RabbitMQ" start_rabbitmq
 step "Python environment ($VENV)" python_env
+step "Keystone ($KEYSTONE_VENV)" keystone_env
 
 cd "$TOP"
 "$VENV/bin/ruff" check .
