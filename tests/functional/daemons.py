@@ -1,9 +1,10 @@
 """Real daemons for functional tests: processes on MariaDB and RabbitMQ.
 
-Each test cloud gets its own databases and its own RabbitMQ exchange
-(``control_exchange``), so daemons of other tests or of a running
-all-in-one never answer its messages.  nova-api listens on a free port
-with ``[api] auth_strategy = noauth2`` (token ``admin:admin``).
+Each test cloud gets its own databases and its own RabbitMQ virtual
+host (see tests/functional/rabbit.py), so daemons of other tests or of
+a running all-in-one never answer its messages.  nova-api listens on a
+free port with ``[api] auth_strategy = noauth2`` (token
+``admin:admin``).
 """
 
 import os
@@ -12,7 +13,6 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 
 import requests
 import sqlalchemy as sa
@@ -34,15 +34,15 @@ def free_port():
 class Cloud:
     """nova.conf, synced databases with cell0 and cell1, and processes."""
 
-    def __init__(self, tmp_path, mysql_db, **options):
+    def __init__(self, tmp_path, mysql_db, transport_url, **options):
         self.tmp_path = tmp_path
         self.log_dir = tmp_path / 'log'
         self.log_dir.mkdir()
+        self.transport_url = transport_url
         self.deployment = fixtures.Deployment(
-            tmp_path, mysql_db('api'), mysql_db('cell1'))
+            tmp_path, mysql_db('api'), mysql_db('cell1'), transport_url)
         self.api_port = free_port()
-        defaults = {'control_exchange': 'nt_%s' % uuid.uuid4().hex[:12],
-                    'report_interval': 1, 'service_down_time': 5,
+        defaults = {'report_interval': 1, 'service_down_time': 5,
                     'log_dir': self.log_dir, 'host': 'controller',
                     'compute_driver': 'fake.FakeDriver',
                     'osapi_compute_listen': '127.0.0.1',
@@ -51,6 +51,7 @@ class Cloud:
         defaults.update(options)
         self.host = defaults['host']
         self.deployment.write_conf(
+            transport_url,
             extra='\n[DEFAULT]\n' +
             ''.join('%s = %s\n' % item for item in defaults.items()) +
             '\n[api]\nauth_strategy = noauth2\n')

@@ -3,6 +3,7 @@ conductor into MariaDB: registration, heartbeats, up/down as the API
 shows it, RabbitMQ and the database going away, SIGTERM."""
 
 import signal
+import urllib.parse
 import uuid
 
 import pytest
@@ -11,6 +12,7 @@ import sqlalchemy as sa
 from common import conf
 from tests.functional import conftest
 from tests.functional import daemons
+from tests.functional import rabbit
 from tests.functional import tcpproxy
 
 COMPUTE_HOSTS = ['compute-0001', 'compute-0002', 'compute-0003']
@@ -18,12 +20,14 @@ COMPUTE_HOSTS = ['compute-0001', 'compute-0002', 'compute-0003']
 
 @pytest.fixture
 def cloud(tmp_path, mysql_db):
-    c = daemons.Cloud(tmp_path, mysql_db)
-    # is_up() in this process judges with the cloud's service_down_time.
-    conf.CONF.set_override('service_down_time', 5)
-    yield c
-    c.stop_all()
-    conf.CONF.clear_override('service_down_time')
+    with rabbit.vhost() as transport_url:
+        c = daemons.Cloud(tmp_path, mysql_db, transport_url)
+        # is_up() in this process judges with the cloud's
+        # service_down_time.
+        conf.CONF.set_override('service_down_time', 5)
+        yield c
+        c.stop_all()
+        conf.CONF.clear_override('service_down_time')
 
 
 @pytest.fixture
@@ -106,9 +110,11 @@ def test_heartbeats_resume_when_rabbitmq_comes_back(cloud, proxies):
     start, then for longer than service_down_time, as a broker restart
     would."""
     broker = proxies(5672)
+    via_proxy = urllib.parse.urlsplit(cloud.transport_url)._replace(
+        netloc='guest:guest@%s' % broker.url_netloc())
     scheduler_conf = cloud.conf_file(
-        'scheduler.conf', '[DEFAULT]\ntransport_url = '
-        'rabbit://guest:guest@%s/\n' % broker.url_netloc())
+        'scheduler.conf', '[DEFAULT]\ntransport_url = %s\n'
+        % urllib.parse.urlunsplit(via_proxy))
     cloud.start('nova-conductor')
     broker.cut()
     scheduler = cloud.start('nova-scheduler', scheduler_conf)
