@@ -4,6 +4,7 @@ Imports nothing but common/, so a caller never drags the conductor in.
 
 API versions:
   1.0 - service_register, service_heartbeat, compute_node_update
+  1.1 - service_update, service_delete (os-services, any cell)
 """
 
 import oslo_messaging as messaging
@@ -18,7 +19,7 @@ TOPIC = 'conductor'
 class ConductorAPI:
     """The conductor as seen from the other daemons."""
 
-    VERSION = '1.0'
+    VERSION = '1.1'
 
     def __init__(self):
         target = messaging.Target(topic=TOPIC, version=self.VERSION)
@@ -46,3 +47,16 @@ class ConductorAPI:
         return self.client.prepare().call(
             ctxt, 'compute_node_update', service_id=service_id, host=host,
             hypervisor_hostname=hypervisor_hostname, values=values)
+
+    def service_update(self, ctxt, cell_uuid, service_id, values):
+        """Change disabled, disabled_reason or forced_down of a service
+        in cell ``cell_uuid``; returns the updated row as a dict."""
+        return self.client.prepare(version='1.1').call(
+            ctxt, 'service_update', cell_uuid=cell_uuid,
+            service_id=service_id, values=values)
+
+    def service_delete(self, ctxt, cell_uuid, service_id):
+        """Delete a service (with a compute's nodes and host mapping)."""
+        return self.client.prepare(version='1.1').call(
+            ctxt, 'service_delete', cell_uuid=cell_uuid,
+            service_id=service_id)

@@ -18,6 +18,7 @@ import oslo_messaging
 from oslo_messaging import opts as messaging_opts
 
 from common.conf import api
+from common.conf import availability_zone
 from common.conf import compute
 from common.conf import conductor
 from common.conf import console
@@ -46,6 +47,7 @@ AREAS = (
     default, service, compute, novnc, api, wsgi, database, scheduler,
     conductor, upgrade_levels, fake, libvirt, image_cache, vnc,
     consoleauth, console, glance, keystone, placement, quota,
+    availability_zone,
 )
 
 # Nova's exchange name. Set before the options are copied below: the

@@ -8,6 +8,7 @@ from oslo_utils import timeutils
 from oslo_utils import uuidutils
 import sqlalchemy as sa
 
+from common import exception
 from common.db import main_models as main
 
 # Bumped when a service's RPC interface changes in a way others must
@@ -55,3 +56,74 @@ def heartbeat(session, service_id):
         .values(report_count=main.Service.report_count + 1,
                 last_seen_up=now, updated_at=now))
     return result.rowcount == 1
+
+
+# What the API may change on a service: PUT /os-services.
+UPDATABLE = frozenset(('disabled', 'disabled_reason', 'forced_down'))
+
+# Migration statuses after which a move no longer holds resources on its
+# hosts; any other status is a move in progress.
+_MIGRATION_DONE = ('confirmed', 'reverted', 'error', 'failed', 'completed',
+                   'cancelled', 'done')
+
+
+def _get_live(session, service_id):
+    service = session.scalars(sa.select(main.Service).where(
+        main.Service.id == service_id,
+        main.Service.deleted == 0).with_for_update()).first()
+    if service is None:
+        raise exception.ServiceNotFound(service_id=service_id)
+    return service
+
+
+def update(session, service_id, values):
+    """Apply an operator's change (enable, disable, force down).
+
+    Only ``UPDATABLE`` keys are accepted: the API must never be able to
+    rewrite what the service itself reports.
+    """
+    unknown = set(values) - UPDATABLE
+    if unknown:
+        raise exception.Invalid('Service fields %s cannot be updated.'
+                                % ', '.join(sorted(unknown)))
+    service = _get_live(session, service_id)
+    for key, value in values.items():
+        setattr(service, key, value)
+    session.flush()
+    return to_dict(service)
+
+
+def destroy(session, service_id):
+    """Soft-delete a service; a nova-compute takes its nodes along.
+
+    A compute still hosting instances, or taking part in a move, is
+    refused: deleting it would orphan what the instances consume.
+    Returns the deleted row.
+    """
+    service = _get_live(session, service_id)
+    if service.binary == 'nova-compute':
+        _assert_host_is_empty(session, service.host)
+        session.execute(
+            sa.update(main.ComputeNode)
+            .where(sa.or_(main.ComputeNode.service_id == service.id,
+                          main.ComputeNode.host == service.host),
+                   main.ComputeNode.deleted == 0)
+            .values(deleted=main.ComputeNode.id,
+                    deleted_at=timeutils.utcnow()))
+    service.soft_delete()
+    session.flush()
+    return to_dict(service)
+
+
+def _assert_host_is_empty(session, host):
+    instances = session.scalar(sa.select(sa.func.count()).where(
+        main.Instance.host == host, main.Instance.deleted == 0))
+    if instances:
+        raise exception.ServiceHostsInstances(host=host)
+    moves = session.scalar(sa.select(sa.func.count()).where(
+        sa.or_(main.Migration.source_compute == host,
+               main.Migration.dest_compute == host),
+        main.Migration.status.not_in(_MIGRATION_DONE),
+        main.Migration.deleted == 0))
+    if moves:
+        raise exception.ServiceHasInProgressMigrations(host=host)

@@ -1,0 +1,96 @@
+"""nova-api: the compute REST API, served by gunicorn.
+
+gunicorn runs embedded (no gunicorn.conf.py): it binds
+``osapi_compute_listen:osapi_compute_listen_port``, forks
+``osapi_compute_workers`` worker processes (one per CPU when unset) of
+threads, and on SIGTERM stops accepting, lets requests in flight finish
+and exits.  Its own messages go through oslo.log like everything else.
+"""
+
+import sys
+
+from gunicorn import glogging
+from gunicorn.app import base
+from oslo_concurrency import processutils
+from oslo_log import log as logging
+
+from common import config
+from nova_api import app
+
+LOG = logging.getLogger(__name__)
+
+# Threads of each worker process: requests mostly wait on databases and
+# RPC replies, so a few threads per process keep the CPUs busy.
+THREADS_PER_WORKER = 4
+# Seconds SIGTERM gives requests in flight before workers are killed.
+GRACEFUL_TIMEOUT = 30
+
+
+class OsloLogger(glogging.Logger):
+    """gunicorn's messages with oslo.log's handlers and format.
+
+    gunicorn sets up its own stderr handler; drop it and let the records
+    reach the root logger oslo.log configured.  No access log: the API's
+    RequestLog middleware writes one line per request, with its id.
+    """
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            for handler in list(log.handlers):
+                log.removeHandler(handler)
+            log.propagate = True
+
+
+class APIServer(base.BaseApplication):
+    """gunicorn serving an already built WSGI application."""
+
+    def __init__(self, application, options):
+        self.application = application
+        self.options = options
+        super().__init__()
+
+    def load_config(self):
+        for key, value in self.options.items():
+            # Settings newer than the installed gunicorn are skipped.
+            if key in self.cfg.settings:
+                self.cfg.set(key, value)
+
+    def load(self):
+        return self.application
+
+
+def _bind(host, port):
+    return '[%s]:%s' % (host, port) if ':' in host else '%s:%s' % (host,
+                                                                   port)
+
+
+def options(conf):
+    """gunicorn's settings from nova.conf."""
+    return {
+        'bind': [_bind(conf.osapi_compute_listen,
+                       conf.osapi_compute_listen_port)],
+        'workers': (conf.osapi_compute_workers or
+                    processutils.get_worker_count()),
+        'worker_class': 'gthread',
+        'threads': THREADS_PER_WORKER,
+        'graceful_timeout': GRACEFUL_TIMEOUT,
+        'proc_name': 'nova-api',
+        'logger_class': OsloLogger,
+        'accesslog': None,
+        # No management socket in $HOME: two nova-api on one host would
+        # fight over it, and SIGTERM/SIGHUP are the interface.
+        'control_socket_disable': True,
+    }
+
+
+def main():
+    conf = config.parse_args(sys.argv)
+    # Built before gunicorn forks: a configuration error stops the
+    # start instead of every worker, and the workers share the code.
+    application = app.build_app()
+    LOG.info('nova-api listening on %s with %d workers',
+             _bind(conf.osapi_compute_listen, conf.osapi_compute_listen_port),
+             options(conf)['workers'])
+    APIServer(application, options(conf)).run()
+    return 0

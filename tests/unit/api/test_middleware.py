@@ -1,0 +1,152 @@
+"""The pipeline around the controllers: request ids, faults, noauth2,
+policy, routing errors."""
+
+from keystonemiddleware import auth_token
+from oslo_context import context as oslo_context
+import pytest
+import webob
+
+from nova_api import auth
+from nova_api import host_api
+from nova_api import policy
+from tests.unit.api.conftest import MEMBER
+from tests.unit.api.conftest import assert_fault
+
+GLOBAL_ID = 'req-12345678-1234-1234-1234-123456789abc'
+
+
+@pytest.fixture
+def seen_contexts(monkeypatch):
+    """The contexts the policy check is given."""
+    seen = []
+    real = policy.authorize
+
+    def authorize(context, action):
+        seen.append(context)
+        return real(context, action)
+
+    monkeypatch.setattr(policy, 'authorize', authorize)
+    return seen
+
+
+def test_every_response_has_a_request_id(cloud):
+    for response in (cloud.request('/'), cloud.request('/v2.1/nowhere'),
+                     cloud.request('/v2.1/os-services', token=None)):
+        request_id = response.headers['x-openstack-request-id']
+        assert request_id.startswith('req-')
+        assert response.headers['x-compute-request-id'] == request_id
+
+
+def test_context_carries_request_and_global_request_id(cloud, seen_contexts):
+    response = cloud.request('/v2.1/os-services', headers={
+        'X-OpenStack-Request-ID': GLOBAL_ID})
+    assert response.status_int == 200
+    ctxt = seen_contexts[0]
+    assert ctxt.global_request_id == GLOBAL_ID
+    assert ctxt.request_id == response.headers['x-openstack-request-id']
+    assert (ctxt.user_id, ctxt.project_id) == ('admin', 'admin')
+    assert ctxt.is_admin and ctxt.roles == ['admin']
+
+
+def test_noauth2_member_and_bare_user(cloud, seen_contexts):
+    cloud.request('/v2.1/os-services', token=MEMBER)
+    cloud.request('/v2.1/os-services', token='alice')
+    member, alice = seen_contexts
+    assert (member.user_id, member.project_id, member.roles,
+            member.is_admin) == ('demo', 'demo', ['member'], False)
+    assert (alice.user_id, alice.project_id) == ('alice', 'alice')
+
+
+def test_missing_token_is_401(cloud):
+    response = cloud.request('/v2.1/os-services', token=None)
+    assert_fault(response, 401, 'unauthorized', auth.UNAUTHORIZED)
+    assert response.headers['WWW-Authenticate']
+
+
+@pytest.mark.parametrize('path, rule', [
+    ('/v2.1/os-services', 'os_compute_api:os-services:list'),
+    ('/v2.1/os-hypervisors', 'os_compute_api:os-hypervisors:list'),
+    ('/v2.1/os-hypervisors/detail',
+     'os_compute_api:os-hypervisors:list-detail'),
+    ('/v2.1/os-hypervisors/statistics',
+     'os_compute_api:os-hypervisors:statistics'),
+    ('/v2.1/os-hypervisors/1', 'os_compute_api:os-hypervisors:show'),
+])
+def test_admin_only_resources_are_403_for_members(cloud, path, rule):
+    assert_fault(cloud.request(path, token=MEMBER), 403, 'forbidden',
+                 "Policy doesn't allow %s to be performed." % rule)
+
+
+def test_unknown_url_is_404_in_nova_format(cloud):
+    assert_fault(cloud.request('/v2.1/os-nothing'), 404, 'itemNotFound',
+                 'The resource could not be found.')
+
+
+def test_wrong_method_is_405_with_allow(cloud):
+    response = cloud.request('/v2.1/os-hypervisors', method='POST',
+                             body={})
+    assert_fault(response, 405, 'badMethod')
+    assert response.headers['Allow'] == 'GET'
+
+
+def test_a_bug_is_500_without_traceback(cloud, monkeypatch, caplog):
+    def explode(self):
+        raise ValueError('secret detail')
+
+    monkeypatch.setattr(host_api.HostAPI, 'service_get_all', explode)
+    response = cloud.request('/v2.1/os-services')
+    message = assert_fault(response, 500, 'computeFault')
+    assert message.startswith('Unexpected API Error. ')
+    assert message.endswith("<class 'ValueError'>")
+    assert 'secret detail' not in response.text
+    assert 'Traceback' not in response.text
+    assert 'secret detail' in caplog.text
+
+
+def test_malformed_json_body_is_400(cloud):
+    response = cloud.request('/v2.1/os-services/enable', method='PUT',
+                             data=b'{"host": ', headers={
+                                 'Content-Type': 'application/json'})
+    assert_fault(response, 400, 'badRequest', 'Malformed request body')
+
+
+def test_keystone_strategy_builds_context_from_auth_token_headers(
+        cloud, config):
+    config.config(auth_strategy='keystone', group='api')
+    seen = []
+
+    def app(environ, start_response):
+        seen.append(environ['nova.context'])
+        start_response('204 No Content', [])
+        return []
+
+    req = webob.Request.blank('/', headers={
+        'X-User-Id': 'u1', 'X-Project-Id': 'p1', 'X-Roles': 'member,admin',
+        'X-Identity-Status': 'Confirmed'})
+    assert req.get_response(auth.KeystoneContext(app)).status_int == 204
+    assert (seen[0].user_id, seen[0].project_id, seen[0].roles,
+            seen[0].is_admin) == ('u1', 'p1', ['member', 'admin'], True)
+    anonymous = webob.Request.blank('/').get_response(
+        auth.KeystoneContext(app))
+    assert_fault(anonymous, 401, 'unauthorized')
+
+
+def test_keystone_strategy_puts_auth_token_in_front(cloud, config):
+    for group, opts in auth_token.list_opts():
+        config.register_opts(opts, group=group)
+    config.config(www_authenticate_uri='http://keystone.example/identity',
+                  group='keystone_authtoken')
+    config.config(auth_strategy='keystone', group='api')
+    response = cloud.request('/v2.1/os-services', token=None)
+    assert response.status_int == 401
+    assert response.headers['WWW-Authenticate'] == (
+        'Keystone uri="http://keystone.example/identity"')
+    assert cloud.request('/v2.1/', token=None).status_int == 200
+
+
+def test_unauthenticated_requests_log_their_own_request_id(cloud):
+    first = cloud.request('/v2.1/os-services')
+    refused = cloud.request('/v2.1/os-services', token=None)
+    current = oslo_context.get_current()
+    assert current.request_id == refused.headers['x-openstack-request-id']
+    assert current.request_id != first.headers['x-openstack-request-id']
