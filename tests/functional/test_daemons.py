@@ -200,16 +200,22 @@ def test_api_and_scheduler_run_on_a_select_only_database_user(
     cloud.start('nova-conductor')
     cloud.start('nova-scheduler', read_only)
     cloud.start('nova-api', read_only)
+    cloud.start('nova-compute')
     cloud.wait_for_api()
-    key = ('nova-scheduler', 'controller')
-    cloud.wait_for(lambda: _states(cloud).get(key) == 'up', timeout=90)
 
-    services = cloud.api('GET', '/os-services?binary=nova-scheduler',
+    def all_up():
+        """scheduler and compute up in GET /os-services"""
+        states = _states(cloud)
+        return states.get(('nova-scheduler', 'controller')) == 'up' and \
+            states.get(('nova-compute', 'controller')) == 'up'
+    cloud.wait_for(all_up, timeout=90)
+
+    services = cloud.api('GET', '/os-services?binary=nova-compute',
                          version='2.53').json()['services']
     resp = cloud.api('PUT', '/os-services/%s' % services[0]['id'],
                      version='2.53',
                      json={'status': 'disabled', 'disabled_reason': 'test'})
     assert resp.status_code == 200, resp.text
     assert resp.json()['service']['status'] == 'disabled'
-    row = {s['binary']: s for s in cloud.services()}['nova-scheduler']
+    row = {s['binary']: s for s in cloud.services()}['nova-compute']
     assert (row['disabled'], row['disabled_reason']) == (True, 'test')
