@@ -5,6 +5,8 @@ Imports nothing but common/, so a caller never drags the conductor in.
 API versions:
   1.0 - service_register, service_heartbeat, compute_node_update
   1.1 - service_update, service_delete (os-services, any cell)
+  1.2 - the API database's writes for the API: flavor_*, keypair_*,
+        quota_*, server_group_*, aggregate_*
 """
 
 import oslo_messaging as messaging
@@ -19,7 +21,7 @@ TOPIC = 'conductor'
 class ConductorAPI:
     """The conductor as seen from the other daemons."""
 
-    VERSION = '1.1'
+    VERSION = '1.2'
 
     def __init__(self):
         target = messaging.Target(topic=TOPIC, version=self.VERSION)
@@ -60,3 +62,106 @@ class ConductorAPI:
         return self.client.prepare(version='1.1').call(
             ctxt, 'service_delete', cell_uuid=cell_uuid,
             service_id=service_id)
+
+    def _api_write(self, ctxt, method, **kwargs):
+        """One 1.2 call: a write to the API database."""
+        return self.client.prepare(version='1.2').call(ctxt, method,
+                                                       **kwargs)
+
+    def flavor_create(self, ctxt, values):
+        """Create a flavor from ``values`` (name, memory_mb, vcpus,
+        root_gb, and optionally ephemeral_gb, flavorid, swap,
+        rxtx_factor, is_public, description); its dict."""
+        return self._api_write(ctxt, 'flavor_create', values=values)
+
+    def flavor_update_description(self, ctxt, flavorid, description):
+        return self._api_write(ctxt, 'flavor_update_description',
+                               flavorid=flavorid, description=description)
+
+    def flavor_destroy(self, ctxt, flavorid):
+        return self._api_write(ctxt, 'flavor_destroy', flavorid=flavorid)
+
+    def flavor_extra_specs_update(self, ctxt, flavorid, extra_specs):
+        """Set some extra specs; returns all of the flavor's."""
+        return self._api_write(ctxt, 'flavor_extra_specs_update',
+                               flavorid=flavorid, extra_specs=extra_specs)
+
+    def flavor_extra_spec_delete(self, ctxt, flavorid, key):
+        return self._api_write(ctxt, 'flavor_extra_spec_delete',
+                               flavorid=flavorid, key=key)
+
+    def flavor_access_add(self, ctxt, flavorid, project_id,
+                          allow_public=False):
+        """Let a project use a private flavor; all projects allowed."""
+        return self._api_write(ctxt, 'flavor_access_add',
+                               flavorid=flavorid, project_id=project_id,
+                               allow_public=allow_public)
+
+    def flavor_access_remove(self, ctxt, flavorid, project_id):
+        return self._api_write(ctxt, 'flavor_access_remove',
+                               flavorid=flavorid, project_id=project_id)
+
+    def keypair_create(self, ctxt, user_id, name, fingerprint, public_key,
+                       key_type='ssh'):
+        return self._api_write(ctxt, 'keypair_create', user_id=user_id,
+                               name=name, fingerprint=fingerprint,
+                               public_key=public_key, key_type=key_type)
+
+    def keypair_destroy(self, ctxt, user_id, name):
+        return self._api_write(ctxt, 'keypair_destroy', user_id=user_id,
+                               name=name)
+
+    def quota_update(self, ctxt, project_id, limits, user_id=None):
+        """Set a project's (or one of its users') limits; all of them."""
+        return self._api_write(ctxt, 'quota_update', project_id=project_id,
+                               limits=limits, user_id=user_id)
+
+    def quota_destroy(self, ctxt, project_id, user_id=None):
+        """Drop a project's (or user's) own limits: defaults apply."""
+        return self._api_write(ctxt, 'quota_destroy', project_id=project_id,
+                               user_id=user_id)
+
+    def quota_class_update(self, ctxt, class_name, limits):
+        return self._api_write(ctxt, 'quota_class_update',
+                               class_name=class_name, limits=limits)
+
+    def server_group_create(self, ctxt, project_id, user_id, name, policy,
+                            rules=None):
+        return self._api_write(ctxt, 'server_group_create',
+                               project_id=project_id, user_id=user_id,
+                               name=name, policy=policy, rules=rules)
+
+    def server_group_destroy(self, ctxt, group_uuid):
+        return self._api_write(ctxt, 'server_group_destroy',
+                               group_uuid=group_uuid)
+
+    def server_group_add_members(self, ctxt, group_uuid, instance_uuids):
+        return self._api_write(ctxt, 'server_group_add_members',
+                               group_uuid=group_uuid,
+                               instance_uuids=instance_uuids)
+
+    def aggregate_create(self, ctxt, name, availability_zone=None):
+        return self._api_write(ctxt, 'aggregate_create', name=name,
+                               availability_zone=availability_zone)
+
+    def aggregate_update(self, ctxt, aggregate_id, values):
+        """Rename and/or re-zone an aggregate; its dict."""
+        return self._api_write(ctxt, 'aggregate_update',
+                               aggregate_id=aggregate_id, values=values)
+
+    def aggregate_destroy(self, ctxt, aggregate_id):
+        return self._api_write(ctxt, 'aggregate_destroy',
+                               aggregate_id=aggregate_id)
+
+    def aggregate_add_host(self, ctxt, aggregate_id, host):
+        return self._api_write(ctxt, 'aggregate_add_host',
+                               aggregate_id=aggregate_id, host=host)
+
+    def aggregate_remove_host(self, ctxt, aggregate_id, host):
+        return self._api_write(ctxt, 'aggregate_remove_host',
+                               aggregate_id=aggregate_id, host=host)
+
+    def aggregate_update_metadata(self, ctxt, aggregate_id, metadata):
+        """Set metadata keys; a None value deletes the key."""
+        return self._api_write(ctxt, 'aggregate_update_metadata',
+                               aggregate_id=aggregate_id, metadata=metadata)
