@@ -44,6 +44,13 @@ class DatabaseUnreachable(NovaException):
     msg_fmt = 'Cannot connect to the database at %(url)s: %(reason)s'
 
 
+class DatabaseUnavailable(NovaException):
+    """A conductor's write failed for want of its database."""
+
+    msg_fmt = 'The database is unavailable: %(reason)s'
+    code = 503
+
+
 class DBSchemaNewer(NovaException):
     msg_fmt = ('The %(database)s database schema is at revision %(current)s, '
                'newer than this code knows (its newest is %(head)s): '

@@ -152,6 +152,9 @@ class Service:
 
 def _describe(error):
     """'Type: first line', without the remote traceback RPC appends."""
+    if isinstance(error, messaging.ExpectedException):
+        # nova-conductor's own service calls its manager directly.
+        error = error.exc_info[1]
     text = str(error).splitlines()[0] if str(error) else ''
     return '%s: %s' % (type(error).__name__, text)
 

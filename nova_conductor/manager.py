@@ -9,11 +9,15 @@ Imported by nova_conductor.cmd only after nova.conf is parsed: periodic
 task spacings are read from the configuration when the class is built.
 """
 
+import functools
+
 from oslo_log import log as logging
 import oslo_messaging as messaging
 from oslo_service import periodic_task
+from sqlalchemy import exc as sa_exc
 
 from common import conf
+from common import exception
 from common.db import engines
 from common.db import mappings
 from nova_conductor.db import aggregates
@@ -29,6 +33,26 @@ CONF = conf.CONF
 LOG = logging.getLogger(__name__)
 
 
+def _writes(method):
+    """A conductor method that writes: deadlocks are replayed, and a
+    database that is away is one line in this log and one clear
+    DatabaseUnavailable for the caller, not a traceback on both sides.
+    """
+    replayed = engines.retry_on_deadlock(method)
+
+    @functools.wraps(method)
+    @messaging.expected_exceptions(exception.DatabaseUnavailable)
+    def wrapper(*args, **kwargs):
+        try:
+            return replayed(*args, **kwargs)
+        except sa_exc.OperationalError as e:
+            reason = str(e.orig or e).strip()
+        LOG.error('%s failed: the database is unavailable (%s)',
+                  method.__name__, reason)
+        raise exception.DatabaseUnavailable(reason=reason)
+    return wrapper
+
+
 class ConductorManager(periodic_task.PeriodicTasks):
     """Endpoint of topic 'conductor'; also its own service's reporter."""
 
@@ -38,7 +62,7 @@ class ConductorManager(periodic_task.PeriodicTasks):
         super().__init__(CONF)
         self.cell_url = engines.configured_url('database')
 
-    @engines.retry_on_deadlock
+    @_writes
     def service_register(self, ctxt, host, binary, topic, timeout=None):
         """Create or revive a services row (``timeout`` is the rpcapi's;
         the conductor's own service calls this method directly)."""
@@ -48,19 +72,19 @@ class ConductorManager(periodic_task.PeriodicTasks):
                  service['id'])
         return service
 
-    @engines.retry_on_deadlock
+    @_writes
     def service_heartbeat(self, ctxt, service_id):
         with engines.writer(self.cell_url) as session:
             return services.heartbeat(session, service_id)
 
-    @engines.retry_on_deadlock
+    @_writes
     def compute_node_update(self, ctxt, service_id, host,
                             hypervisor_hostname, values):
         with engines.writer(self.cell_url) as session:
             return compute_nodes.update(session, service_id, host,
                                         hypervisor_hostname, values)
 
-    @engines.retry_on_deadlock
+    @_writes
     def service_update(self, ctxt, cell_uuid, service_id, values):
         """An operator's change to a service of any cell (os-services)."""
         with engines.writer(self._cell_db(cell_uuid)) as session:
@@ -69,7 +93,7 @@ class ConductorManager(periodic_task.PeriodicTasks):
                  service['host'], values)
         return service
 
-    @engines.retry_on_deadlock
+    @_writes
     def service_delete(self, ctxt, cell_uuid, service_id):
         """Delete a service of any cell; a compute's host is forgotten.
 
@@ -166,7 +190,7 @@ class ConductorManager(periodic_task.PeriodicTasks):
         return self._api_write(aggregates.update_metadata, aggregate_id,
                                metadata)
 
-    @engines.retry_on_deadlock
+    @_writes
     def _api_write(self, write, *args, **kwargs):
         """Run ``write(session, ...)`` as one API-database transaction."""
         with engines.writer(self._api_db()) as session:
