@@ -267,3 +267,25 @@ class InvalidAggregateActionUpdate(InvalidAggregateAction):
 class InvalidAggregateActionUpdateMeta(InvalidAggregateAction):
     msg_fmt = ('Cannot update metadata of aggregate %(aggregate_id)s. '
                'Reason: %(reason)s.')
+
+
+class InvalidName(Invalid):
+    msg_fmt = ("An invalid 'name' value was provided. The name must be: "
+               "%(reason)s")
+
+
+class OverQuota(NovaException):
+    """A request would take a project or user over ``overs``; callers
+    turn it into the error their API promises."""
+    msg_fmt = 'Quota exceeded for resources: %(overs)s'
+
+
+class QuotaError(NovaException):
+    msg_fmt = 'Quota exceeded: code=%(code)s'
+    code = 413
+    # Sent with the 413 (and as ``retryAfter`` in the body), as Nova does.
+    headers = {'Retry-After': '0'}
+
+
+class KeypairLimitExceeded(QuotaError):
+    msg_fmt = 'Maximum number of key pairs exceeded'

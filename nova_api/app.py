@@ -3,12 +3,14 @@
 What Nova's api-paste.ini declares is built here in code, outermost
 first:
 
+0. CORS and the proxy headers (``nova_api.middleware``),
 1. request id (``x-openstack-request-id`` and Nova's
    ``x-compute-request-id`` on every response; a valid incoming
    ``X-OpenStack-Request-ID`` becomes the global request id),
 2. the request log line,
 3. the fault wrapper (any exception becomes Nova's JSON error),
-4. the URL map: ``/`` lists the versions; ``/v2.1`` and the legacy
+4. the request body size limit,
+5. the URL map: ``/`` lists the versions; ``/v2.1`` and the legacy
    ``/v2`` show their version document without authentication; every
    other path under them goes through authentication
    (``[api] auth_strategy``) to the API's routes.
@@ -24,6 +26,7 @@ from common import context
 from nova_api import api_version
 from nova_api import auth
 from nova_api import faults
+from nova_api import middleware
 from nova_api import router
 from nova_api import routes
 
@@ -127,4 +130,5 @@ def build_app():
     root = router.make_app(routes.ROOT_ROUTES, routes.ROOT_FALLBACK,
                            microversions=False)
     urlmap = URLMap(root, public=api, protected=auth.pipeline(api))
-    return ComputeRequestId(RequestLog(faults.FaultWrapper(urlmap)))
+    return middleware.outer(ComputeRequestId(RequestLog(faults.FaultWrapper(
+        middleware.body_size_limit(urlmap)))))

@@ -7,7 +7,14 @@ headers (X-User-Id, X-Project-Id, X-Roles...), from which
 ``KeystoneContext`` builds the context.
 
 ``noauth2`` (development and tests): the token is ``user:project`` and
-is believed; the user named ``admin`` is an administrator.
+is believed; the user named ``admin`` has the ``admin`` role.  Roles
+come with those they imply, as in a Keystone token (admin implies
+member, member implies reader): the default rules ask for ``reader`` or
+``member`` and would refuse a bare ``member``.
+
+Either way ``context.is_admin`` is what the ``context_is_admin`` rule
+says of the caller, as in Nova, so policy.yaml decides who is an
+administrator.
 """
 
 from keystonemiddleware import auth_token
@@ -16,10 +23,13 @@ import webob.dec
 from common import conf
 from common import context as nova_context
 from nova_api import faults
+from nova_api import policy
 
 CONF = conf.CONF
 
 UNAUTHORIZED = 'The request you have made requires authentication.'
+NOAUTH_ADMIN_ROLES = ['admin', 'member', 'reader']
+NOAUTH_ROLES = ['member', 'reader']
 
 
 def _unauthorized(challenge=None):
@@ -30,10 +40,12 @@ def _unauthorized(challenge=None):
 def _context(req, **identity):
     """The request's context; it also becomes the thread's current one,
     so every log line of this request names its request id."""
-    return nova_context.RequestContext(
+    ctxt = nova_context.RequestContext(
         request_id=req.environ.get('openstack.request_id'),
         global_request_id=req.environ.get('openstack.global_request_id'),
         **identity)
+    ctxt.is_admin = policy.check_is_admin(ctxt)
+    return ctxt
 
 
 class NoAuthMiddleware:
@@ -49,11 +61,10 @@ class NoAuthMiddleware:
         if not token:
             return _unauthorized('Token realm="noauth2"')
         user_id, _sep, project_id = token.partition(':')
-        is_admin = user_id == 'admin'
+        roles = NOAUTH_ADMIN_ROLES if user_id == 'admin' else NOAUTH_ROLES
         req.environ['nova.context'] = _context(
             req, user_id=user_id, project_id=project_id or user_id,
-            roles=['admin'] if is_admin else ['member'], is_admin=is_admin,
-            auth_token=token)
+            roles=list(roles), auth_token=token)
         return req.get_response(self.application)
 
 
@@ -79,8 +90,7 @@ class KeystoneContext:
             headers.get('X-Tenant-Id'),
             user_name=headers.get('X-User-Name'),
             project_name=headers.get('X-Project-Name'),
-            roles=roles, is_admin='admin' in roles,
-            auth_token=headers.get('X-Auth-Token'))
+            roles=roles, auth_token=headers.get('X-Auth-Token'))
         return req.get_response(self.application)
 
 

@@ -4,6 +4,11 @@ Every error leaves the API in this shape, whatever raised it: a webob
 HTTP exception, a NovaException with a 4xx code, or a bug.  A bug is a
 500 ``computeFault`` whose message names only the exception's class;
 its traceback goes to the log, never to the client.
+
+An over-limit answer (413, 429) carrying ``Retry-After`` (a webob
+exception's header, or the ``headers`` of a NovaException such as
+QuotaError) keeps the header and repeats it as ``retryAfter`` in the
+body, as Nova does.
 """
 
 from oslo_log import log as logging
@@ -33,12 +38,17 @@ DEFAULT_FAULT_NAME = 'computeFault'
 
 SUPPORT = ('Please report this at http://bugs.launchpad.net/nova/ and '
            'attach the Nova API log if possible.')
+OVER_LIMIT = (413, 429)
+
 
 def fault_response(status, message, headers=None):
     """A JSON error response in Nova's format."""
-    body = {FAULT_NAMES.get(status, DEFAULT_FAULT_NAME): {
-        'code': status, 'message': message}}
-    response = webob.Response(status=status, headers=headers or {})
+    headers = {name: str(value) for name, value in (headers or {}).items()}
+    fault = {'code': status, 'message': message}
+    if status in OVER_LIMIT and headers.get('Retry-After'):
+        fault['retryAfter'] = headers['Retry-After']
+    body = {FAULT_NAMES.get(status, DEFAULT_FAULT_NAME): fault}
+    response = webob.Response(status=status, headers=headers)
     response.content_type = 'application/json'
     response.charset = 'UTF-8'
     response.text = jsonutils.dumps(body)
@@ -55,7 +65,8 @@ def from_exception(error):
         return fault_response(error.code, error.explanation,
                               _extra_headers(error))
     if isinstance(error, exception.NovaException) and error.code < 500:
-        return fault_response(error.code, error.format_message())
+        return fault_response(error.code, error.format_message(),
+                              getattr(error, 'headers', None))
     LOG.exception('Unexpected exception in API method')
     return fault_response(500, 'Unexpected API Error. %s\n%s'
                           % (SUPPORT, type(error)))

@@ -99,14 +99,40 @@ class HostAPI:
 
     # --- services ---------------------------------------------------------
 
-    def service_get_all(self):
-        """``[(cell, service)]`` of every cell, each with its zone."""
-        found = [(cell, service)
-                 for cell, services in cells.read_all_cells(
-                     self.api_url, _read_services)
-                 for service in services]
-        self.set_availability_zones([s for _, s in found])
+    def service_get_all(self, cell_down_support=False):
+        """``[(cell, service)]`` of every cell, each with its zone.
+
+        A cell that fails to answer is left out, or, with
+        ``cell_down_support``, represented by a partial record (host and
+        binary, no ``uuid``) for each compute host mapped to it: the
+        caller can tell its services exist without knowing their state.
+        """
+        found = []
+        for cell, result in cells.scatter_gather(
+                cells.cells_with_hosts(self.api_url), _read_services):
+            if not isinstance(result, cells.CellFailure):
+                found.extend((cell, service) for service in result)
+            elif cell_down_support:
+                LOG.warning('Cell %s (%s) did not respond: only partial '
+                            'results are available from it: %s',
+                            cell.name, cell.uuid, result.error)
+                found.extend((cell, service)
+                             for service in self._unknown_services(cell))
+            else:
+                LOG.warning('Cell %s (%s) did not respond and is skipped '
+                            'from the results: %s', cell.name, cell.uuid,
+                            result.error)
+        self.set_availability_zones([s for _, s in found if 'uuid' in s])
         return found
+
+    def _unknown_services(self, cell):
+        """Partial records of the compute hosts mapped to ``cell``."""
+        with engines.reader(self.api_url) as session:
+            hosts = session.scalars(
+                sa.select(api.HostMapping.host)
+                .where(api.HostMapping.cell_id == cell.id)
+                .order_by(api.HostMapping.id)).all()
+        return [{'host': host, 'binary': COMPUTE_BINARY} for host in hosts]
 
     def set_availability_zones(self, services):
         """Fill ``availability_zone``: a compute's aggregates' zones,

@@ -1,15 +1,19 @@
-"""Links in responses: version documents and the next page of a list.
+"""Links in responses: version documents, resources and the next page
+of a list.
 
 ``[api] compute_link_prefix`` replaces the scheme, host and leading path
 of the request's own URL, for an API behind a proxy that clients reach
 under another address.
 """
 
+import re
 from urllib import parse
 
 from common import conf
 
 CONF = conf.CONF
+# The version root ending an application URL: /v2, /v2.1.
+_VERSION_SUFFIX = re.compile(r'/v[0-9]+(\.[0-9]+)?/?$')
 
 
 def url_join(*parts):
@@ -49,3 +53,25 @@ def collection_links(req, items, collection_name, id_key='id'):
     href = url_join(update_link_prefix(req.application_url),
                     collection_name)
     return [{'rel': 'next', 'href': '%s?%s' % (href, parse.urlencode(params))}]
+
+
+def _without_version(url):
+    """'http://host/compute/v2.1' -> 'http://host/compute'."""
+    parts = list(parse.urlsplit(url))
+    parts[2] = _VERSION_SUFFIX.sub('', parts[2])
+    return parse.urlunsplit(parts)
+
+
+def resource_links(req, collection_name, identifier):
+    """A resource's ``self`` link (under the version root) and its
+    ``bookmark`` (without the version, valid whatever version a client
+    later uses)."""
+    return [
+        {'rel': 'self',
+         'href': url_join(update_link_prefix(req.application_url),
+                          collection_name, str(identifier))},
+        {'rel': 'bookmark',
+         'href': url_join(
+             update_link_prefix(_without_version(req.application_url)),
+             collection_name, str(identifier))},
+    ]

@@ -12,6 +12,7 @@ import re
 
 from oslo_serialization import jsonutils
 import pecan
+from pecan import core as pecan_core
 import webob
 import webob.exc
 
@@ -56,6 +57,7 @@ def _compile(template):
 class Route:
     def __init__(self, method, template, action):
         self.method = method
+        self.template = template
         self.regex = _compile(template)
         self.action = action
 
@@ -117,23 +119,28 @@ class Router:
         return version
 
     def _match(self, req, version):
+        """The action of the first route of the request's path and
+        method, in the version asked for.
+
+        As in Nova's mapper, the first route matching path and method
+        decides, even when it does not serve the version (404): a route
+        removed in a version, like ``/os-hypervisors/statistics`` in
+        2.88, is not answered by a later ``/os-hypervisors/{id}``.  A
+        known path asked with another method is a 404 too: Nova has no
+        405.
+        """
         path = req.path_info or '/'
         matches = [(route, route.regex.match(path)) for route in self.routes]
         matches = [(route, m) for route, m in matches if m]
-        if not matches:
-            if self.fallback:
-                return self.fallback, {}
-            raise webob.exc.HTTPNotFound()
-        allowed = sorted({route.method for route, _ in matches})
-        for route, match in matches:
-            if route.method == req.method and (
+        if not matches and self.fallback:
+            return self.fallback, {}
+        chosen = [(route, m) for route, m in matches
+                  if route.method == req.method]
+        for route, match in chosen:
+            if route.template == chosen[0][0].template and (
                     version is None or
                     api_version.serves(route.action, version)):
                 return route.action, match.groupdict()
-        if req.method not in allowed:
-            raise webob.exc.HTTPMethodNotAllowed(
-                headers={'Allow': ', '.join(allowed)})
-        # The route exists, but not in the requested microversion.
         raise webob.exc.HTTPNotFound()
 
 
@@ -149,7 +156,7 @@ def _json_body(req):
 
 def _render(result, code):
     """An action's return value as a response: a dict is the JSON body,
-    None an empty body (204), a Response itself."""
+    None an empty body (with the action's code), a Response itself."""
     if isinstance(result, webob.Response):
         return result
     response = webob.Response(status=code)
@@ -162,10 +169,21 @@ def _render(result, code):
     return response
 
 
+class _Pecan(pecan_core.ExplicitPecan):
+    """Pecan without thread-local request and response (what
+    ``pecan.Pecan(use_context_locals=False)`` builds), but where an
+    empty 200 stays a 200: Nova answers some actions (deleting an extra
+    spec or an aggregate) that way, and clients check the code.
+    Actions declare 204 themselves."""
+
+    def _handle_empty_response_body(self, state):
+        pass
+
+
 def make_app(routes, fallback=None, microversions=True):
     """The pecan WSGI application serving ``routes``."""
-    return pecan.Pecan(Router(routes, fallback, microversions),
-                       use_context_locals=False, request_cls=Request,
-                       guess_content_type_from_ext=False,
-                       force_canonical=False)
+    return _Pecan(Router(routes, fallback, microversions),
+                  use_context_locals=False, request_cls=Request,
+                  guess_content_type_from_ext=False,
+                  force_canonical=False)
 

@@ -1,10 +1,21 @@
 #!/usr/bin/env bash
-# The set-up command of the README: from a fresh Debian machine to the
-# databases of an all-in-one Nova, following the Nova install guide
-# (create databases, nova.conf, nova-manage api_db sync, cell_v2 map_cell0,
-# cell_v2 create_cell, db sync).  Safe to run again: it reuses what is there.
+# The set-up command of the README: from a fresh Debian machine to a
+# running all-in-one Nova, following the Nova install guide (create
+# databases, nova.conf, nova-manage api_db sync, cell_v2 map_cell0,
+# cell_v2 create_cell, db sync), then nova-aio in the foreground until
+# Ctrl-C.  Safe to run again: it reuses what is there.
+#
+#   tools/aio.sh [--no-start]    (or AIO_START=0): prepare only
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+
+START=${AIO_START:-1}
+for arg in "$@"; do
+    case $arg in
+        --no-start) START=0 ;;
+        *) echo "usage: $0 [--no-start]" >&2; exit 2 ;;
+    esac
+done
 
 STATE=${NOVA_STATE:-$TOP/state}
 CONF_FILE=$STATE/etc/nova/nova.conf
@@ -13,12 +24,23 @@ MANAGE=("$VENV/bin/nova-manage" --config-file "$CONF_FILE")
 
 write_config() {
     mkdir -p "$(dirname "$CONF_FILE")" "$STATE/lib" "$STATE/lock"
-    [ -f "$CONF_FILE" ] && return 0
+    if [ -f "$CONF_FILE" ]; then
+        # A nova.conf written by an older aio.sh lacks these.
+        ensure_option DEFAULT compute_driver fake.FakeDriver
+        ensure_option api auth_strategy noauth2
+        return 0
+    fi
     cat >"$CONF_FILE" <<CONF
 [DEFAULT]
 transport_url = rabbit://guest:guest@127.0.0.1:5672/
 state_path = $STATE/lib
 log_dir = $LOGDIR
+# Simulated hypervisor until the libvirt driver exists.
+compute_driver = fake.FakeDriver
+
+[api]
+# No Keystone in the all-in-one: X-Auth-Token: <user>:<project> is trusted.
+auth_strategy = noauth2
 
 [api_database]
 connection = mysql+pymysql://nova:$DB_PASS@127.0.0.1/nova_api?charset=utf8mb4
@@ -29,6 +51,13 @@ connection = mysql+pymysql://nova:$DB_PASS@127.0.0.1/nova?charset=utf8mb4
 [oslo_concurrency]
 lock_path = $STATE/lock
 CONF
+}
+
+ensure_option() {
+    # ensure_option section key value: append the option unless some
+    # section sets the key (oslo.config merges repeated sections).
+    grep -q "^$2 *=" "$CONF_FILE" ||
+        printf '\n[%s]\n%s = %s\n' "$1" "$2" "$3" >>"$CONF_FILE"
 }
 
 create_databases() {
@@ -48,7 +77,8 @@ SQL
 }
 
 create_cell1() {
-    "${MANAGE[@]}" cell_v2 list_cells | grep -q ' cell1 ' && return 0
+    # Not grep -q: quitting at the first match breaks nova-manage's pipe.
+    "${MANAGE[@]}" cell_v2 list_cells | grep ' cell1 ' >/dev/null && return 0
     "${MANAGE[@]}" cell_v2 create_cell --name=cell1 --verbose
 }
 
@@ -65,4 +95,9 @@ step "nova-manage db sync" "${MANAGE[@]}" db sync
 "${MANAGE[@]}" cell_v2 list_cells
 echo
 echo "nova.conf: $CONF_FILE"
-echo "try: $VENV/bin/nova-status --config-file $CONF_FILE upgrade check"
+if [ "$START" = 0 ]; then
+    echo "try: $VENV/bin/nova-status --config-file $CONF_FILE upgrade check"
+    echo "start the cloud: $VENV/bin/nova-aio --config-file $CONF_FILE"
+    exit 0
+fi
+exec "$VENV/bin/nova-aio" --config-file "$CONF_FILE"

@@ -3,7 +3,10 @@
 Before 2.53 a service is named by (host, binary) in the body of
 ``PUT /os-services/{action}`` and by its integer id, which is only
 unique within a cell; from 2.53 by its uuid, with one
-``PUT /os-services/{uuid}`` taking the changes in the body.
+``PUT /os-services/{uuid}`` taking the changes in the body.  From 2.69
+a cell that does not answer shows its compute hosts with status
+``UNKNOWN`` instead of hiding them; from 2.75 the list refuses unknown
+query parameters.
 """
 
 from oslo_utils import strutils
@@ -20,6 +23,8 @@ from nova_api import validation
 
 POLICY = 'os_compute_api:os-services:%s'
 UUID_FOR_ID = '2.53'
+CELL_DOWN_SUPPORT = '2.69'
+STRICT_QUERY = '2.75'
 # API services are not RPC services and report no heartbeat: Nova
 # hides them rather than show them down forever.
 API_BINARIES = ('nova-osapi_compute', 'nova-metadata')
@@ -27,8 +32,8 @@ API_BINARIES = ('nova-osapi_compute', 'nova-metadata')
 index_query = {
     'type': 'object',
     'properties': {
-        'host': validation.multi_params(validation.common_query_param),
-        'binary': validation.multi_params(validation.common_query_param),
+        'host': validation.common_query_param,
+        'binary': validation.common_query_param,
     },
     'additionalProperties': True,
 }
@@ -83,6 +88,10 @@ class ServicesController:
 
     def _view(self, req, service):
         version = req.api_version_request
+        if 'uuid' not in service:
+            # A host of a cell that did not answer (2.69): all we know.
+            return {'binary': service['binary'], 'host': service['host'],
+                    'status': 'UNKNOWN'}
         view = {
             'id': service['uuid' if version >= UUID_FOR_ID else 'id'],
             'binary': service['binary'],
@@ -97,13 +106,15 @@ class ServicesController:
             view['forced_down'] = bool(service['forced_down'])
         return view
 
-    @validation.query_schema(index_query)
+    @validation.query_schema(index_query, strict_from=STRICT_QUERY)
     def index(self, req):
         policy.authorize(req.nova_context, POLICY % 'list')
         host = req.GET.get('host')
         binary = req.GET.get('binary')
+        found = self.host_api.service_get_all(
+            cell_down_support=req.api_version_request >= CELL_DOWN_SUPPORT)
         services = [
-            service for _cell, service in self.host_api.service_get_all()
+            service for _cell, service in found
             if service['binary'] not in API_BINARIES and
             (not host or service['host'] == host) and
             (not binary or service['binary'] == binary)]

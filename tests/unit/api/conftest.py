@@ -24,6 +24,7 @@ from common.db import engines
 from common.db import main_models as main
 from common.db import mappings
 from common.db import migration
+from nova_api import api_version
 from nova_api import app
 from nova_conductor import manager as conductor_manager
 from nova_conductor import rpcapi as conductor_rpcapi
@@ -31,6 +32,7 @@ from tests import fixtures
 
 CONF = conf.CONF
 ADMIN = 'admin:admin'
+LATEST = '2.104'
 MEMBER = 'demo:demo'
 DATABASES = {'api': migration.API, 'cell0': migration.MAIN,
              'cell1': migration.MAIN, 'cell2': migration.MAIN}
@@ -142,6 +144,15 @@ class Cloud:
             req.body = data
         req.headers.update(headers or {})
         return req.get_response(self.app)
+
+
+@pytest.fixture
+def latest_microversion(monkeypatch):
+    """Serve every microversion up to Nova's newest, above MAX_VERSION
+    (which the lead raises once everything is in)."""
+    monkeypatch.setattr(api_version, 'MAX_VERSION', LATEST)
+    monkeypatch.setattr(api_version, 'MAX',
+                        api_version.APIVersionRequest(LATEST))
 
 
 @pytest.fixture

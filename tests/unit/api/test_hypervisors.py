@@ -1,11 +1,14 @@
 """os-hypervisors over every microversion, against Tempest's schemas."""
 
+import copy
+
 import pytest
 from tempest.lib.api_schema.response.compute.v2_1 import hypervisors as v21
 from tempest.lib.api_schema.response.compute.v2_28 import hypervisors as v228
 from tempest.lib.api_schema.response.compute.v2_33 import hypervisors as v233
 from tempest.lib.api_schema.response.compute.v2_53 import hypervisors as v253
 
+from nova_api.controllers import hypervisors
 from tests.unit.api.conftest import assert_fault
 from tests.unit.api.conftest import assert_schema
 
@@ -168,3 +171,97 @@ def test_uptime_of_a_host_down_or_silent(cloud, hosts, config):
     config.config(service_down_time=-1)
     assert_fault(_get(cloud, '/%s/uptime' % node['id']), 400, 'badRequest',
                  'Compute service of cmp1 is unavailable at this time.')
+
+
+def _v288(schema):
+    """Nova's 2.88 response: the 2.53 one without the resource counts
+    and ``cpu_info``, with ``uptime`` (Tempest has no module for it)."""
+    schema = copy.deepcopy(schema)
+    body = schema['response_body']['properties']
+    hypervisor = (body['hypervisors']['items'] if 'hypervisors' in body
+                  else body['hypervisor'])
+    for field in hypervisors.DETAIL_FIELDS + ('cpu_info',):
+        hypervisor['properties'].pop(field, None)
+        if field in hypervisor['required']:
+            hypervisor['required'].remove(field)
+    hypervisor['properties']['uptime'] = {'type': ['string', 'null']}
+    hypervisor['required'].append('uptime')
+    return schema
+
+
+def test_resources_give_way_to_uptime_in_2_88(cloud, hosts, compute_host,
+                                              latest_microversion, config):
+    """Each host is asked its uptime; one down (not asked) or silent
+    shows none rather than failing the list."""
+    config.config(rpc_response_timeout=1)
+    answering = compute_host('cmp1')
+    compute_host('far')
+    cloud.add_compute('gone', forced_down=True)
+    response = _get(cloud, '/detail', '2.88')
+    assert_schema(_v288(v253.list_hypervisors_detail), response)
+    found = {h['hypervisor_hostname']: h
+             for h in response.json['hypervisors']}
+    assert found['cmp1']['uptime'] == answering.answer
+    assert found['cmp2']['uptime'] is None
+    assert found['gone']['uptime'] is None
+    assert 'vcpus' not in found['cmp1'] and 'cpu_info' not in found['cmp1']
+    older = _get(cloud, '/detail', '2.87').json['hypervisors'][0]
+    assert older['vcpus'] == 8 and 'uptime' not in older
+    node = cloud.nodes()[0]
+    response = _get(cloud, '/%s' % node['uuid'], '2.88')
+    assert_schema(_v288(v253.get_hypervisor), response)
+    assert response.json['hypervisor']['uptime'] == answering.answer
+    assert_schema(v253.list_search_hypervisors, _get(cloud, '', '2.104'))
+
+
+@pytest.mark.parametrize('path', ['/statistics', '/{id}/uptime'])
+def test_statistics_and_uptime_are_gone_in_2_88(cloud, hosts, compute_host,
+                                                latest_microversion, path):
+    compute_host('cmp1')
+    path = path.format(id=cloud.nodes()[0]['uuid'])
+    assert _get(cloud, path, '2.87').status_int == 200
+    assert_fault(_get(cloud, path, '2.88'), 404, 'itemNotFound',
+                 'The resource could not be found.')
+
+
+def test_servers_always_shown_when_asked_from_2_75(cloud, hosts,
+                                                   latest_microversion):
+    cloud.add_instance('cmp2')
+    query = '?with_servers=true&hypervisor_hostname_pattern=cmp'
+    old = _get(cloud, query, '2.74').json['hypervisors']
+    assert ['servers' in h for h in old] == [False, True]
+    new = _get(cloud, query, '2.75').json['hypervisors']
+    assert [len(h['servers']) for h in new] == [0, 1]
+    assert 'servers' not in _get(cloud, '', '2.75').json['hypervisors'][0]
+
+
+@pytest.mark.parametrize('query, version', [
+    ('?foo=1&limit=1', '2.1'),
+    ('?foo=1', '2.33'),
+    ('?with_servers=banana', '2.52'),
+])
+def test_unknown_query_ignored_before_2_53(cloud, hosts, query, version):
+    response = _get(cloud, query, version)
+    assert response.status_int == 200, response.text
+    assert len(response.json['hypervisors']) == 3
+    assert 'servers' not in response.json['hypervisors'][0]
+
+
+@pytest.mark.parametrize('query, message', [
+    ('?limit=1&limit=2', "['1', '2'] is too long"),
+    ('?with_servers=banana', "'banana' is not one of"),
+    ('?limit=-1', "'-1' does not match"),
+])
+def test_query_validated_from_2_53(cloud, hosts, query, message):
+    text = assert_fault(_get(cloud, query, '2.53'), 400, 'badRequest')
+    assert text.startswith('Invalid input for query parameters ')
+    assert message in text
+
+
+def test_show_ignores_query_before_2_53_and_refuses_unknown_from(cloud,
+                                                                 hosts):
+    node = cloud.nodes()[0]
+    assert _get(cloud, '/%s?with_servers=x' % node['id'],
+                '2.52').status_int == 200
+    assert_fault(_get(cloud, '/%s?foo=1' % node['uuid'], '2.53'), 400,
+                 'badRequest')

@@ -3,9 +3,13 @@ policy, routing errors."""
 
 from keystonemiddleware import auth_token
 from oslo_context import context as oslo_context
+from oslo_middleware import cors
+from oslo_policy import policy as oslo_policy
 import pytest
 import webob
+import webob.exc
 
+from common import exception
 from nova_api import auth
 from nova_api import host_api
 from nova_api import policy
@@ -45,16 +49,34 @@ def test_context_carries_request_and_global_request_id(cloud, seen_contexts):
     assert ctxt.global_request_id == GLOBAL_ID
     assert ctxt.request_id == response.headers['x-openstack-request-id']
     assert (ctxt.user_id, ctxt.project_id) == ('admin', 'admin')
-    assert ctxt.is_admin and ctxt.roles == ['admin']
+    assert ctxt.is_admin and ctxt.roles == ['admin', 'member', 'reader']
 
 
 def test_noauth2_member_and_bare_user(cloud, seen_contexts):
+    """Roles come with those they imply, as in a Keystone token."""
     cloud.request('/v2.1/os-services', token=MEMBER)
     cloud.request('/v2.1/os-services', token='alice')
     member, alice = seen_contexts
     assert (member.user_id, member.project_id, member.roles,
-            member.is_admin) == ('demo', 'demo', ['member'], False)
+            member.is_admin) == ('demo', 'demo', ['member', 'reader'], False)
     assert (alice.user_id, alice.project_id) == ('alice', 'alice')
+
+
+@pytest.fixture
+def members_are_admins():
+    """policy.yaml saying ``context_is_admin: role:member``."""
+    policy.init().set_rules(oslo_policy.Rules.from_dict(
+        {'context_is_admin': 'role:member'}), overwrite=False,
+        use_conf=False)
+    yield
+    policy.reset()
+
+
+def test_is_admin_comes_from_the_policy(cloud, seen_contexts,
+                                        members_are_admins):
+    response = cloud.request('/v2.1/os-services', token=MEMBER)
+    assert response.status_int == 200
+    assert seen_contexts[0].is_admin
 
 
 def test_missing_token_is_401(cloud):
@@ -82,15 +104,17 @@ def test_unknown_url_is_404_in_nova_format(cloud):
                  'The resource could not be found.')
 
 
-def test_wrong_method_is_405_with_allow(cloud):
+def test_wrong_method_is_404_as_in_nova(cloud):
+    """Nova's mapper matches path and method together: no 405."""
     response = cloud.request('/v2.1/os-hypervisors', method='POST',
                              body={})
-    assert_fault(response, 405, 'badMethod')
-    assert response.headers['Allow'] == 'GET'
+    assert_fault(response, 404, 'itemNotFound',
+                 'The resource could not be found.')
+    assert 'Allow' not in response.headers
 
 
 def test_a_bug_is_500_without_traceback(cloud, monkeypatch, caplog):
-    def explode(self):
+    def explode(self, **kwargs):
         raise ValueError('secret detail')
 
     monkeypatch.setattr(host_api.HostAPI, 'service_get_all', explode)
@@ -126,6 +150,9 @@ def test_keystone_strategy_builds_context_from_auth_token_headers(
     assert req.get_response(auth.KeystoneContext(app)).status_int == 204
     assert (seen[0].user_id, seen[0].project_id, seen[0].roles,
             seen[0].is_admin) == ('u1', 'p1', ['member', 'admin'], True)
+    req.headers['X-Roles'] = 'member,reader'
+    req.get_response(auth.KeystoneContext(app))
+    assert not seen[1].is_admin
     anonymous = webob.Request.blank('/').get_response(
         auth.KeystoneContext(app))
     assert_fault(anonymous, 401, 'unauthorized')
@@ -150,3 +177,82 @@ def test_unauthenticated_requests_log_their_own_request_id(cloud):
     current = oslo_context.get_current()
     assert current.request_id == refused.headers['x-openstack-request-id']
     assert current.request_id != first.headers['x-openstack-request-id']
+
+
+def _over_limit(monkeypatch, error):
+    def refuse(self, **kwargs):
+        raise error
+    monkeypatch.setattr(host_api.HostAPI, 'service_get_all', refuse)
+
+
+def test_quota_error_is_413_with_retry_after(cloud, monkeypatch):
+    _over_limit(monkeypatch, exception.QuotaError(code='ram'))
+    response = cloud.request('/v2.1/os-services')
+    assert_fault(response, 413, 'overLimit', 'Quota exceeded: code=ram')
+    assert response.headers['Retry-After'] == '0'
+    assert response.json['overLimit']['retryAfter'] == '0'
+
+
+def test_too_many_requests_keeps_its_retry_after(cloud, monkeypatch):
+    _over_limit(monkeypatch, webob.exc.HTTPTooManyRequests(
+        explanation='Slow down', headers={'Retry-After': '30'}))
+    response = cloud.request('/v2.1/os-services')
+    assert_fault(response, 429, 'overLimit', 'Slow down')
+    assert response.headers['Retry-After'] == '30'
+    assert response.json['overLimit']['retryAfter'] == '30'
+
+
+ORIGIN = 'https://dashboard.example'
+
+
+@pytest.fixture
+def cors_origin(cloud, config):
+    config.register_opts(cors.CORS_OPTS, group='cors')
+    config.config(allowed_origin=[ORIGIN], group='cors')
+
+
+def test_cors_preflight_needs_no_token(cloud, cors_origin):
+    response = cloud.request(
+        '/v2.1/os-services', method='OPTIONS', token=None, headers={
+            'Origin': ORIGIN, 'Access-Control-Request-Method': 'GET',
+            'Access-Control-Request-Headers': 'X-Auth-Token,'
+                                              'OpenStack-API-Version'})
+    assert response.status_int == 200
+    assert response.headers['Access-Control-Allow-Origin'] == ORIGIN
+    assert 'OpenStack-API-Version' in response.headers[
+        'Access-Control-Allow-Headers']
+
+
+def test_cors_answers_expose_nova_headers(cloud, cors_origin):
+    response = cloud.request('/v2.1/os-services',
+                             headers={'Origin': ORIGIN})
+    assert response.status_int == 200
+    assert response.headers['Access-Control-Allow-Origin'] == ORIGIN
+    exposed = response.headers['Access-Control-Expose-Headers']
+    assert 'X-Openstack-Request-Id' in exposed
+    assert 'OpenStack-API-Version' in exposed
+    other = cloud.request('/v2.1/os-services',
+                          headers={'Origin': 'https://evil.example'})
+    assert 'Access-Control-Allow-Origin' not in other.headers
+
+
+def _self_link(cloud):
+    response = cloud.request('/v2.1/', token=None, headers={
+        'X-Forwarded-Proto': 'https', 'X-Forwarded-Host': 'nova.example'})
+    return response.json['version']['links'][0]['href']
+
+
+def test_proxy_headers_parsed_only_when_enabled(cloud, config):
+    assert _self_link(cloud) == 'http://localhost/v2.1/'
+    cloud.app = None
+    config.config(enable_proxy_headers_parsing=True,
+                  group='oslo_middleware')
+    assert _self_link(cloud) == 'https://nova.example/v2.1/'
+
+
+def test_request_body_size_is_limited(cloud, config):
+    cloud.request('/')
+    config.config(max_request_body_size=10, group='oslo_middleware')
+    response = cloud.request('/v2.1/os-services/enable', method='PUT',
+                             body={'host': 'cmp1', 'binary': 'nova-compute'})
+    assert response.status_int == 413

@@ -12,6 +12,7 @@ from tempest.lib.api_schema.response.compute.v2_53 import services as v253
 from common.db import api_models as api
 from common.db import engines
 from common.db import main_models as main
+from common.db import mappings
 from tests.unit.api.conftest import assert_fault
 from tests.unit.api.conftest import assert_schema
 
@@ -93,6 +94,49 @@ def test_every_cell_is_listed(cloud, computes):
     cloud.add_compute('far', cell='cell2')
     _, found = _services(cloud)
     assert [s['host'] for s in found][-1] == 'far'
+
+
+@pytest.fixture
+def down_cell(cloud, tmp_path):
+    """A cell whose database cannot be opened, with host 'lost' mapped
+    to it."""
+    cell = mappings.create_cell(
+        cloud.api_url, 'down', 'fake:/down',
+        'sqlite:///%s' % (tmp_path / 'missing' / 'cell.db'))
+    with engines.writer(cloud.api_url) as session:
+        session.add(api.HostMapping(host='lost', cell_id=cell.id))
+    return cell
+
+
+def test_down_cell_hidden_before_2_69(cloud, computes, down_cell,
+                                      latest_microversion):
+    _, found = _services(cloud, '2.68')
+    assert 'lost' not in [s['host'] for s in found]
+
+
+def test_down_cell_hosts_are_partial_from_2_69(cloud, computes, down_cell,
+                                               latest_microversion):
+    response, found = _services(cloud, '2.69')
+    assert found[-1] == {'binary': 'nova-compute', 'host': 'lost',
+                         'status': 'UNKNOWN'}
+    assert [s['host'] for s in found[:-1]] == ['ctl', 'cmp1', 'cmp2']
+    assert found[0]['state'] == 'up'
+    _, found = _services(cloud, '2.104', '?host=lost')
+    assert [s['status'] for s in found] == ['UNKNOWN']
+    _, found = _services(cloud, '2.69', '?binary=nova-scheduler')
+    assert [s['host'] for s in found] == ['ctl']
+
+
+def test_unknown_query_ignored_before_2_75_refused_from(cloud, computes,
+                                                        latest_microversion):
+    response, found = _services(cloud, '2.74', '?host=cmp1&foo=bar')
+    assert [s['host'] for s in found] == ['cmp1']
+    response = cloud.request('/v2.1/os-services?foo=bar', version='2.75')
+    assert_fault(response, 400, 'badRequest',
+                 "Additional properties are not allowed ('foo' was "
+                 "unexpected)")
+    _, found = _services(cloud, '2.75', '?host=cmp1&host=cmp2')
+    assert [s['host'] for s in found] == ['cmp2']
 
 
 # --- before 2.53 ---------------------------------------------------------
