@@ -6,15 +6,41 @@ it gets MIN_VERSION, and ``latest`` means MAX_VERSION.  Controllers
 branch on ``req.api_version_request >= '2.53'`` or declare the range a
 handler serves with ``@versioned('2.1', '2.52')``.
 
-Version history (what each microversion changed in what exists here):
+Version history (what each microversion changed in what exists here;
+see doc/api.md for the routes):
 
 * 2.1   - the base API
+* 2.2   - os-keypairs: ``type`` (ssh, x509); create 201, delete 204
+* 2.7   - flavor access: refused on public flavors (409)
+* 2.10  - os-keypairs: ``user_id`` for admins
 * 2.11  - os-services: ``forced_down`` field, PUT /os-services/force-down
+* 2.13  - server groups: ``project_id`` and ``user_id``
+* 2.15  - server groups: soft-affinity and soft-anti-affinity
 * 2.28  - os-hypervisors: ``cpu_info`` is an object, not a string
 * 2.33  - os-hypervisors: ``limit`` and ``marker`` paging, with links
+* 2.35  - os-keypairs: paging
+* 2.36  - quotas and limits: network resources dropped
+* 2.39  - limits: ``maxImageMeta`` dropped
+* 2.41  - aggregates: ``uuid``
+* 2.50  - quota class sets: server groups shown, network ones dropped
 * 2.53  - os-services and os-hypervisors: uuid ids; PUT
           /os-services/{uuid}; ``hypervisor_hostname_pattern`` and
           ``with_servers`` replace the search and servers routes
+* 2.55  - flavors: ``description``, PUT /flavors/{id}
+* 2.57  - quotas and limits: injected files and personality dropped
+* 2.61  - flavors: ``extra_specs`` in the flavor
+* 2.64  - server groups: ``policy`` and ``rules`` replace ``policies``
+* 2.69  - os-services: hosts of a cell that does not answer, UNKNOWN
+* 2.75  - unknown query parameters refused (services, flavors, keypairs,
+          quotas, limits, server groups); flavors: ``swap`` 0 not ""
+* 2.81  - aggregates: POST /os-aggregates/{id}/images
+* 2.86  - flavor extra specs validated
+* 2.88  - os-hypervisors: resource counts and ``cpu_info`` dropped,
+          ``uptime`` added; /statistics and /{id}/uptime gone
+* 2.92  - os-keypairs: no server-side generation, wider names
+* 2.102 - flavors: ``rxtx_factor`` and ``OS-FLV-DISABLED:disabled`` gone
+* 2.104 - the newest (Nova 34); the servers API, still to come, must
+          implement every change up to here too
 """
 
 import functools
@@ -29,7 +55,7 @@ SERVICE_TYPE = 'compute'
 MIN_VERSION = '2.1'
 # Raise it only when every change of every microversion up to the new
 # value is implemented: clients rely on all of them once it is announced.
-MAX_VERSION = '2.53'
+MAX_VERSION = '2.104'
 
 _FORMAT = re.compile(r'^([1-9]\d*)\.([1-9]\d*|0)$')
 

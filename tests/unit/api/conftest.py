@@ -32,7 +32,7 @@ from tests import fixtures
 
 CONF = conf.CONF
 ADMIN = 'admin:admin'
-LATEST = '2.104'
+LATEST = api_version.MAX_VERSION
 MEMBER = 'demo:demo'
 DATABASES = {'api': migration.API, 'cell0': migration.MAIN,
              'cell1': migration.MAIN, 'cell2': migration.MAIN}
@@ -145,14 +145,6 @@ class Cloud:
         req.headers.update(headers or {})
         return req.get_response(self.app)
 
-
-@pytest.fixture
-def latest_microversion(monkeypatch):
-    """Serve every microversion up to Nova's newest, above MAX_VERSION
-    (which the lead raises once everything is in)."""
-    monkeypatch.setattr(api_version, 'MAX_VERSION', LATEST)
-    monkeypatch.setattr(api_version, 'MAX',
-                        api_version.APIVersionRequest(LATEST))
 
 
 @pytest.fixture

@@ -7,19 +7,12 @@ import pytest
 from tempest.lib.api_schema.response.compute.v2_1 import aggregates as v21
 from tempest.lib.api_schema.response.compute.v2_41 import aggregates as v241
 
-from nova_api import api_version
 from tests.unit.api.conftest import MEMBER
 from tests.unit.api.conftest import assert_fault
 from tests.unit.api.conftest import assert_schema
 
 URL = '/v2.1/os-aggregates'
 
-
-@pytest.fixture(autouse=True)
-def latest(monkeypatch):
-    """Serve every microversion up to Nova's newest in these tests."""
-    monkeypatch.setattr(api_version, 'MAX',
-                        api_version.APIVersionRequest('2.104'))
 
 
 def _create(cloud, name='agg', zone=None, version=None):

@@ -8,6 +8,7 @@ import sys
 from gunicorn import config as gunicorn_config
 from oslo_concurrency import processutils
 
+from nova_api import api_version
 from nova_api import cmd
 
 CHECK_WSGI = """
@@ -46,4 +47,5 @@ def test_wsgi_module_reads_config_files_from_the_environment(deployment):
     proc = subprocess.run([sys.executable, '-c', CHECK_WSGI], env=env,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.splitlines()[-1].split() == ['200', '2.53']
+    assert proc.stdout.splitlines()[-1].split() == [
+        '200', api_version.MAX_VERSION]

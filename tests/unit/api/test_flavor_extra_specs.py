@@ -11,7 +11,6 @@ from tests.unit.api.conftest import MEMBER
 from tests.unit.api.conftest import assert_fault
 from tests.unit.api.conftest import assert_schema
 from tests.unit.api.test_flavors import _create
-from tests.unit.api.test_flavors import latest  # noqa: F401
 
 SPECS = '/v2.1/flavors/1/os-extra_specs'
 

@@ -13,15 +13,8 @@ from tests.unit.api.conftest import MEMBER
 from tests.unit.api.conftest import assert_fault
 from tests.unit.api.conftest import assert_schema
 
-LATEST = '2.104'
+LATEST = api_version.MAX_VERSION
 
-
-@pytest.fixture(autouse=True)
-def latest(monkeypatch):
-    """Serve every microversion flavors know, above today's maximum."""
-    monkeypatch.setattr(api_version, 'MAX_VERSION', LATEST)
-    monkeypatch.setattr(api_version, 'MAX',
-                        api_version.APIVersionRequest(LATEST))
 
 
 def _create(cloud, version=None, token=None, **flavor):

@@ -190,7 +190,7 @@ def _v288(schema):
 
 
 def test_resources_give_way_to_uptime_in_2_88(cloud, hosts, compute_host,
-                                              latest_microversion, config):
+                                              config):
     """Each host is asked its uptime; one down (not asked) or silent
     shows none rather than failing the list."""
     config.config(rpc_response_timeout=1)
@@ -216,7 +216,7 @@ def test_resources_give_way_to_uptime_in_2_88(cloud, hosts, compute_host,
 
 @pytest.mark.parametrize('path', ['/statistics', '/{id}/uptime'])
 def test_statistics_and_uptime_are_gone_in_2_88(cloud, hosts, compute_host,
-                                                latest_microversion, path):
+                                                path):
     compute_host('cmp1')
     path = path.format(id=cloud.nodes()[0]['uuid'])
     assert _get(cloud, path, '2.87').status_int == 200
@@ -224,8 +224,7 @@ def test_statistics_and_uptime_are_gone_in_2_88(cloud, hosts, compute_host,
                  'The resource could not be found.')
 
 
-def test_servers_always_shown_when_asked_from_2_75(cloud, hosts,
-                                                   latest_microversion):
+def test_servers_always_shown_when_asked_from_2_75(cloud, hosts):
     cloud.add_instance('cmp2')
     query = '?with_servers=true&hypervisor_hostname_pattern=cmp'
     old = _get(cloud, query, '2.74').json['hypervisors']

@@ -18,7 +18,7 @@ from tests.unit.api.conftest import MEMBER
 from tests.unit.api.conftest import assert_fault
 from tests.unit.api.conftest import assert_schema
 
-LATEST = '2.104'
+LATEST = api_version.MAX_VERSION
 ALT_MEMBER = 'alt:demo'
 # Public keys with the fingerprints `ssh-keygen -l -E md5` gives them.
 SSH_KEYS = {
@@ -39,13 +39,6 @@ SSH_KEYS = {
 }
 ED25519 = list(SSH_KEYS)[2]
 
-
-@pytest.fixture(autouse=True)
-def latest(monkeypatch):
-    """Serve every microversion key pairs know, above today's maximum."""
-    monkeypatch.setattr(api_version, 'MAX_VERSION', LATEST)
-    monkeypatch.setattr(api_version, 'MAX',
-                        api_version.APIVersionRequest(LATEST))
 
 
 def _create(cloud, version=None, token=MEMBER, **keypair):

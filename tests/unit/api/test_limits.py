@@ -13,7 +13,7 @@ from tests.unit.api.conftest import assert_schema
 from tests.unit.api.test_quota_sets import add_instance
 from tests.unit.api.test_quota_sets import add_server_group
 
-LATEST = '2.104'
+LATEST = api_version.MAX_VERSION
 V257 = {'maxServerMeta', 'maxServerGroupMembers', 'maxServerGroups',
         'maxTotalCores', 'maxTotalInstances', 'maxTotalKeypairs',
         'maxTotalRAMSize', 'totalCoresUsed', 'totalInstancesUsed',
@@ -24,13 +24,6 @@ V21 = V236 | {'maxSecurityGroupRules', 'maxSecurityGroups',
               'maxTotalFloatingIps', 'totalSecurityGroupsUsed',
               'totalFloatingIpsUsed'}
 
-
-@pytest.fixture(autouse=True)
-def latest(monkeypatch):
-    """Serve every microversion limits know, above today's maximum."""
-    monkeypatch.setattr(api_version, 'MAX_VERSION', LATEST)
-    monkeypatch.setattr(api_version, 'MAX',
-                        api_version.APIVersionRequest(LATEST))
 
 
 def _absolute(response):

@@ -28,7 +28,7 @@ from tests.unit.api.conftest import MEMBER
 from tests.unit.api.conftest import assert_fault
 from tests.unit.api.conftest import assert_schema
 
-LATEST = '2.104'
+LATEST = api_version.MAX_VERSION
 ALT_MEMBER = 'alt:demo'
 QUOTAS = '/v2.1/os-quota-sets/demo'
 DEFAULT_CLASS = '/v2.1/os-quota-class-sets/default'
@@ -37,13 +37,6 @@ V236 = ALL - set(quota.NETWORK_RESOURCES)
 V257 = V236 - {'injected_files', 'injected_file_content_bytes',
                'injected_file_path_bytes'}
 
-
-@pytest.fixture(autouse=True)
-def latest(monkeypatch):
-    """Serve every microversion quotas know, above today's maximum."""
-    monkeypatch.setattr(api_version, 'MAX_VERSION', LATEST)
-    monkeypatch.setattr(api_version, 'MAX',
-                        api_version.APIVersionRequest(LATEST))
 
 
 def add_instance(cloud, cell='cell1', user_id='demo', vcpus=2,

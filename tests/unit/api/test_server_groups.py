@@ -21,12 +21,6 @@ OTHER = 'alt:alt'
 URL = '/v2.1/os-server-groups'
 
 
-@pytest.fixture(autouse=True)
-def latest(monkeypatch):
-    """Serve every microversion up to Nova's newest in these tests."""
-    monkeypatch.setattr(api_version, 'MAX',
-                        api_version.APIVersionRequest('2.104'))
-
 
 @pytest.fixture(autouse=True)
 def member_reads():

@@ -108,14 +108,12 @@ def down_cell(cloud, tmp_path):
     return cell
 
 
-def test_down_cell_hidden_before_2_69(cloud, computes, down_cell,
-                                      latest_microversion):
+def test_down_cell_hidden_before_2_69(cloud, computes, down_cell):
     _, found = _services(cloud, '2.68')
     assert 'lost' not in [s['host'] for s in found]
 
 
-def test_down_cell_hosts_are_partial_from_2_69(cloud, computes, down_cell,
-                                               latest_microversion):
+def test_down_cell_hosts_are_partial_from_2_69(cloud, computes, down_cell):
     response, found = _services(cloud, '2.69')
     assert found[-1] == {'binary': 'nova-compute', 'host': 'lost',
                          'status': 'UNKNOWN'}
@@ -127,8 +125,7 @@ def test_down_cell_hosts_are_partial_from_2_69(cloud, computes, down_cell,
     assert [s['host'] for s in found] == ['ctl']
 
 
-def test_unknown_query_ignored_before_2_75_refused_from(cloud, computes,
-                                                        latest_microversion):
+def test_unknown_query_ignored_before_2_75_refused_from(cloud, computes):
     response, found = _services(cloud, '2.74', '?host=cmp1&foo=bar')
     assert [s['host'] for s in found] == ['cmp1']
     response = cloud.request('/v2.1/os-services?foo=bar', version='2.75')
