@@ -22,8 +22,8 @@ from common.db import api_models as api
 from common.db import cells
 from common.db import engines
 from common.db import main_models as main
+from nova_api import base
 from nova_compute import rpcapi as compute_rpcapi
-from nova_conductor import rpcapi as conductor_rpcapi
 
 CONF = conf.CONF
 LOG = logging.getLogger(__name__)
@@ -75,21 +75,12 @@ def instance_name(instance):
             return instance['uuid']
 
 
-class HostAPI:
+class HostAPI(base.APIBase):
     """Services and hypervisors of every cell."""
 
     def __init__(self):
-        self.api_url = engines.configured_url('api_database')
-        self._conductor = None
+        super().__init__()
         self._compute = None
-
-    @property
-    def conductor(self):
-        # Built on first use so the RPC transport is made in the worker
-        # process that uses it, never before gunicorn forks.
-        if self._conductor is None:
-            self._conductor = conductor_rpcapi.ConductorAPI()
-        return self._conductor
 
     @property
     def compute(self):

@@ -22,11 +22,11 @@ from common.db import engines
 from common.db import main_models as main
 from nova_api import actions
 from nova_api import api_version
+from nova_api import base
 from nova_api import host_api
 from nova_api import policy
 from nova_api import router
 from nova_api import validation
-from nova_conductor import rpcapi as conductor_rpcapi
 
 POLICY = 'os_compute_api:os-aggregates:%s'
 AZ_KEY = 'availability_zone'
@@ -121,29 +121,8 @@ def _to_dict(aggregate):
     return values
 
 
-def _empty_ok():
-    """A 200 with an empty body.  Pecan turns an empty 200 into a 204,
-    unless the body is a generator, which it does not look into;
-    Tempest insists on the 200 Nova sends."""
-    response = webob.Response(status=200)
-    response.content_type = None
-    response.app_iter = (chunk for chunk in (b'',))
-    response.content_length = 0
-    return response
 
-
-class AggregatesController:
-
-    def __init__(self):
-        self.api_url = engines.configured_url('api_database')
-        self._conductor = None
-
-    @property
-    def conductor(self):
-        # Built on first use, in the worker process (see HostAPI).
-        if self._conductor is None:
-            self._conductor = conductor_rpcapi.ConductorAPI()
-        return self._conductor
+class AggregatesController(base.APIBase):
 
     # --- reads ------------------------------------------------------------
 
@@ -235,7 +214,6 @@ class AggregatesController:
         policy.authorize(req.nova_context, POLICY % 'delete', {})
         _check_id(id)
         self.conductor.aggregate_destroy(req.nova_context, int(id))
-        return _empty_ok()
 
     def action(self, req, id, body):
         """POST /os-aggregates/{id}/action: the action the body names."""

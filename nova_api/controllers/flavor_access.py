@@ -8,10 +8,10 @@ to a public flavor was stored anyway; from 2.7 it is refused (409).
 import webob.exc
 
 from nova_api import actions
+from nova_api import base
 from nova_api import flavor_api
 from nova_api import policy
 from nova_api import validation
-from nova_conductor import rpcapi as conductor_rpcapi
 
 POLICY = 'os_compute_api:os-flavor-access'
 REFUSE_PUBLIC = '2.7'
@@ -42,10 +42,7 @@ def _view(flavorid, projects):
                               for project in projects]}
 
 
-class FlavorAccessController:
-
-    def __init__(self):
-        self.conductor = conductor_rpcapi.ConductorAPI()
+class FlavorAccessController(base.APIBase):
 
     def index(self, req, flavor_id):
         policy.authorize(req.nova_context, POLICY)

@@ -18,13 +18,13 @@ import webob.exc
 
 from common import exception
 from nova_api import api_version
+from nova_api import base
 from nova_api import flavor_api
 from nova_api import links
 from nova_api import paging
 from nova_api import policy
 from nova_api import router
 from nova_api import validation
-from nova_conductor import rpcapi as conductor_rpcapi
 
 POLICY = 'os_compute_api:os-flavor-manage:%s'
 EXTRA_SPECS_INDEX = 'os_compute_api:os-flavor-extra-specs:index'
@@ -186,10 +186,7 @@ def _minimum(req, param):
         raise _bad_request('Invalid %s filter [%s]' % (param, value))
 
 
-class FlavorsController:
-
-    def __init__(self):
-        self.conductor = conductor_rpcapi.ConductorAPI()
+class FlavorsController(base.APIBase):
 
     def _list(self, req):
         limit, marker = paging.limit_and_marker(req)

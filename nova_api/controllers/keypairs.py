@@ -18,13 +18,13 @@ from common import quota
 from common.db import api_models as api
 from common.db import engines
 from nova_api import api_version
+from nova_api import base
 from nova_api import crypto
 from nova_api import links
 from nova_api import paging
 from nova_api import policy
 from nova_api import router
 from nova_api import validation
-from nova_conductor import rpcapi as conductor_rpcapi
 
 CONF = conf.CONF
 POLICY = 'os_compute_api:os-keypairs:%s'
@@ -126,18 +126,7 @@ def _user_id_param(req):
     return req.nova_context.user_id
 
 
-class KeypairController:
-
-    def __init__(self):
-        self.api_url = engines.configured_url('api_database')
-        self._conductor = None
-
-    @property
-    def conductor(self):
-        # Built on first use, in the worker process that uses it.
-        if self._conductor is None:
-            self._conductor = conductor_rpcapi.ConductorAPI()
-        return self._conductor
+class KeypairController(base.APIBase):
 
     # --- reads ------------------------------------------------------------
 

@@ -11,11 +11,10 @@ from oslo_utils import strutils
 import webob.exc
 
 from common import quota
-from common.db import engines
+from nova_api import base
 from nova_api import policy
 from nova_api import validation
 from nova_api.controllers import quota_sets
-from nova_conductor import rpcapi as conductor_rpcapi
 
 POLICY = 'os_compute_api:os-quota-class-sets:%s'
 WITH_SERVER_GROUPS = '2.50'
@@ -38,18 +37,7 @@ def _shown(req):
     return quota_sets.without(SERVER_GROUPS)
 
 
-class QuotaClassSetsController:
-
-    def __init__(self):
-        self.api_url = engines.configured_url('api_database')
-        self._conductor = None
-
-    @property
-    def conductor(self):
-        # Built on first use, in the worker process that uses it.
-        if self._conductor is None:
-            self._conductor = conductor_rpcapi.ConductorAPI()
-        return self._conductor
+class QuotaClassSetsController(base.APIBase):
 
     def show(self, req, id):
         policy.authorize(req.nova_context, POLICY % 'show',

@@ -13,11 +13,10 @@ import webob.exc
 
 from common import exception
 from common import quota
-from common.db import engines
+from nova_api import base
 from nova_api import policy
 from nova_api import router
 from nova_api import validation
-from nova_conductor import rpcapi as conductor_rpcapi
 
 POLICY = 'os_compute_api:os-quota-sets:%s'
 WITHOUT_NETWORK = '2.36'
@@ -134,18 +133,7 @@ def _check_settable(resource, limit, minimum, maximum):
             'to %s.' % (limit, resource, maximum))
 
 
-class QuotaSetsController:
-
-    def __init__(self):
-        self.api_url = engines.configured_url('api_database')
-        self._conductor = None
-
-    @property
-    def conductor(self):
-        # Built on first use, in the worker process that uses it.
-        if self._conductor is None:
-            self._conductor = conductor_rpcapi.ConductorAPI()
-        return self._conductor
+class QuotaSetsController(base.APIBase):
 
     @validation.query_schema(query, '2.1', '2.74')
     @validation.query_schema(query_v275, STRICT_QUERY)

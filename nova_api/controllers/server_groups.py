@@ -21,10 +21,10 @@ from common import quota
 from common.db import api_models as api
 from common.db import engines
 from common.db import main_models as main
+from nova_api import base
 from nova_api import policy
 from nova_api import router
 from nova_api import validation
-from nova_conductor import rpcapi as conductor_rpcapi
 
 CONF = conf.CONF
 POLICY = 'os_compute_api:os-server-groups:%s'
@@ -125,18 +125,7 @@ def _over_quota():
         explanation='Quota exceeded, too many server groups.')
 
 
-class ServerGroupsController:
-
-    def __init__(self):
-        self.api_url = engines.configured_url('api_database')
-        self._conductor = None
-
-    @property
-    def conductor(self):
-        # Built on first use, in the worker process (see HostAPI).
-        if self._conductor is None:
-            self._conductor = conductor_rpcapi.ConductorAPI()
-        return self._conductor
+class ServerGroupsController(base.APIBase):
 
     # --- reads ------------------------------------------------------------
 
