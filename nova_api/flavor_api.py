@@ -23,14 +23,6 @@ SORT_KEYS = ('created_at', 'description', 'disabled', 'ephemeral_gb',
              'rxtx_factor', 'swap', 'updated_at', 'vcpu_weight', 'vcpus')
 
 
-def _to_dict(flavor):
-    values = flavor.to_dict()
-    values['extra_specs'] = {spec.key: spec.value
-                             for spec in flavor.extra_specs}
-    values['projects'] = sorted(p.project_id for p in flavor.projects)
-    return values
-
-
 def _visible(context):
     """The flavors ``context`` may see, with their specs and projects."""
     query = sa.select(api.Flavor).options(
@@ -46,7 +38,7 @@ def _visible(context):
 def _read(query):
     url = engines.configured_url('api_database')
     with engines.reader(url) as session:
-        return [_to_dict(flavor) for flavor in session.scalars(query)]
+        return [flavor.as_dict() for flavor in session.scalars(query)]
 
 
 def get(context, flavorid):

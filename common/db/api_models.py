@@ -13,6 +13,7 @@ checks that it produces exactly this metadata.
 """
 
 import datetime
+import json
 
 import sqlalchemy as sa
 from sqlalchemy import orm
@@ -189,6 +190,15 @@ class Flavor(ApiBase):
     projects = orm.relationship(
         'FlavorProject', back_populates='flavor',
         cascade='all, delete-orphan')
+
+    def as_dict(self):
+        """Columns, extra specs and projects: what the API shows and
+        the conductor replies with (load the relationships first)."""
+        values = self.to_dict()
+        values['extra_specs'] = {spec.key: spec.value
+                                 for spec in self.extra_specs}
+        values['projects'] = sorted(p.project_id for p in self.projects)
+        return values
 
 
 class FlavorExtraSpec(ApiBase):
@@ -371,6 +381,17 @@ class InstanceGroup(ApiBase):
     members = orm.relationship(
         'InstanceGroupMember', cascade='all, delete-orphan')
 
+    def as_dict(self):
+        """Columns, its one policy, the rules (stored as JSON) and the
+        member uuids (load the relationships first)."""
+        values = self.to_dict()
+        policy = self.policies[0] if self.policies else None
+        values['policy'] = policy.policy if policy else None
+        values['rules'] = json.loads(policy.rules) if (
+            policy and policy.rules) else {}
+        values['members'] = [m.instance_uuid for m in self.members]
+        return values
+
 
 class InstanceGroupPolicy(ApiBase):
     """The group's policy (affinity, anti-affinity, ...) and its rules."""
@@ -420,6 +441,16 @@ class Aggregate(ApiBase):
         'AggregateHost', cascade='all, delete-orphan')
     metadata_items = orm.relationship(
         'AggregateMetadata', cascade='all, delete-orphan')
+
+    def as_dict(self):
+        """Columns, hosts, metadata and the zone its metadata names
+        (load the relationships first)."""
+        values = self.to_dict()
+        values['hosts'] = [h.host for h in self.hosts]
+        values['metadata'] = {m.key: m.value for m in self.metadata_items}
+        values['availability_zone'] = values['metadata'].get(
+            'availability_zone')
+        return values
 
 
 class AggregateHost(ApiBase):

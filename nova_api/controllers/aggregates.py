@@ -112,16 +112,6 @@ def _count_instances(hosts):
     return read
 
 
-def _to_dict(aggregate):
-    """An aggregate row in the shape the conductor's replies have."""
-    values = aggregate.to_dict()
-    values['hosts'] = [h.host for h in aggregate.hosts]
-    values['metadata'] = {m.key: m.value for m in aggregate.metadata_items}
-    values[AZ_KEY] = values['metadata'].get(AZ_KEY)
-    return values
-
-
-
 class AggregatesController(base.APIBase):
 
     # --- reads ------------------------------------------------------------
@@ -132,7 +122,7 @@ class AggregatesController(base.APIBase):
                           orm.selectinload(api.Aggregate.metadata_items))
                  .order_by(api.Aggregate.id))
         with engines.reader(self.api_url) as session:
-            return [_to_dict(a) for a in session.scalars(query)]
+            return [a.as_dict() for a in session.scalars(query)]
 
     def _get(self, aggregate_id):
         found = self._aggregates(api.Aggregate.id == int(aggregate_id))

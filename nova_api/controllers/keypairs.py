@@ -88,23 +88,16 @@ create_v292 = _create_schema('keypair_name_292', ('name', 'public_key'),
                              type=_type, user_id=_user_id)
 
 
-def _query_schema(strict, **properties):
-    return {
-        'type': 'object',
-        'properties': {
-            'user_id': validation.multi_params(_user_id), **properties},
-        'additionalProperties': not strict,
-    }
-
-
 _paging = {
     'limit': validation.multi_params(validation.non_negative_integer),
     'marker': validation.multi_params({'type': 'string'}),
 }
-query_v210 = _query_schema(strict=False)
-query_v275 = _query_schema(strict=True)
-index_query_v235 = _query_schema(strict=False, **_paging)
-index_query_v275 = _query_schema(strict=True, **_paging)
+query = {
+    'type': 'object',
+    'properties': {'user_id': validation.multi_params(_user_id)},
+}
+index_query_v235 = {**query, 'properties': {**query['properties'],
+                                            **_paging}}
 
 
 def _view(keypair, fields):
@@ -159,8 +152,7 @@ class KeypairController(base.APIBase):
                 query = query.limit(limit)
             return [keypair.to_dict() for keypair in session.scalars(query)]
 
-    @validation.query_schema(query_v210, USER_ID, '2.74')
-    @validation.query_schema(query_v275, STRICT_QUERY)
+    @validation.query_schema(query, USER_ID, strict_from=STRICT_QUERY)
     def show(self, req, id):
         return self._show(req, id)
 
@@ -171,9 +163,9 @@ class KeypairController(base.APIBase):
         keypair = self._get(user_id, name)
         return {'keypair': _view(keypair, _fields(req, SHOW_FIELDS))}
 
-    @validation.query_schema(query_v210, USER_ID, '2.34')
-    @validation.query_schema(index_query_v235, PAGING, '2.74')
-    @validation.query_schema(index_query_v275, STRICT_QUERY)
+    @validation.query_schema(query, USER_ID, '2.34')
+    @validation.query_schema(index_query_v235, PAGING,
+                             strict_from=STRICT_QUERY)
     def index(self, req):
         user_id = _user_id_param(req)
         policy.authorize(req.nova_context, POLICY % 'index',
@@ -259,8 +251,7 @@ class KeypairController(base.APIBase):
 
     @api_version.versioned(KEY_TYPE)
     @router.response(204)
-    @validation.query_schema(query_v210, USER_ID, '2.74')
-    @validation.query_schema(query_v275, STRICT_QUERY)
+    @validation.query_schema(query, USER_ID, strict_from=STRICT_QUERY)
     def delete(self, req, id):
         self._delete(req, id)
 

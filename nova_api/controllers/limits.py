@@ -45,17 +45,11 @@ NETWORK = ('floating_ips', 'security_groups', 'security_group_rules')
 PERSONALITY = ('injected_files', 'injected_file_content_bytes')
 
 
-def _query(strict):
-    return {
-        'type': 'object',
-        'properties': {
-            'tenant_id': validation.multi_params({'type': 'string'})},
-        'additionalProperties': not strict,
-    }
-
-
-query = _query(strict=False)
-query_v275 = _query(strict=True)
+query = {
+    'type': 'object',
+    'properties': {
+        'tenant_id': validation.multi_params({'type': 'string'})},
+}
 
 
 def _filtered(req):
@@ -72,8 +66,7 @@ class LimitsController:
     def __init__(self):
         self.api_url = engines.configured_url('api_database')
 
-    @validation.query_schema(query, '2.1', '2.74')
-    @validation.query_schema(query_v275, STRICT_QUERY)
+    @validation.query_schema(query, strict_from=STRICT_QUERY)
     def index(self, req):
         """The caller's project, or with ``tenant_id`` another one (if
         ``os_compute_api:limits:other_project`` allows)."""

@@ -66,17 +66,11 @@ update_v236 = body_schema('quota_set', _update_v236, **_force)
 update_v257 = body_schema('quota_set', _update_v257, **_force)
 
 
-def _query(strict):
-    return {
-        'type': 'object',
-        'properties': {
-            'user_id': validation.multi_params({'type': 'string'})},
-        'additionalProperties': not strict,
-    }
-
-
-query = _query(strict=False)
-query_v275 = _query(strict=True)
+query = {
+    'type': 'object',
+    'properties': {
+        'user_id': validation.multi_params({'type': 'string'})},
+}
 
 
 def requested_limits(values):
@@ -135,16 +129,14 @@ def _check_settable(resource, limit, minimum, maximum):
 
 class QuotaSetsController(base.APIBase):
 
-    @validation.query_schema(query, '2.1', '2.74')
-    @validation.query_schema(query_v275, STRICT_QUERY)
+    @validation.query_schema(query, strict_from=STRICT_QUERY)
     def show(self, req, id):
         policy.authorize(req.nova_context, POLICY % 'show',
                          {'project_id': id})
         limits = quota.limits(self.api_url, id, _user_id(req))
         return view('quota_set', limits, _shown(req), id)
 
-    @validation.query_schema(query, '2.1', '2.74')
-    @validation.query_schema(query_v275, STRICT_QUERY)
+    @validation.query_schema(query, strict_from=STRICT_QUERY)
     def detail(self, req, id):
         """Limits with usage; nothing is reserved any more, so
         ``reserved`` is always 0."""
@@ -167,8 +159,7 @@ class QuotaSetsController(base.APIBase):
     @validation.schema(update, '2.1', '2.35')
     @validation.schema(update_v236, WITHOUT_NETWORK, '2.56')
     @validation.schema(update_v257, WITHOUT_INJECTED_FILES)
-    @validation.query_schema(query, '2.1', '2.74')
-    @validation.query_schema(query_v275, STRICT_QUERY)
+    @validation.query_schema(query, strict_from=STRICT_QUERY)
     def update(self, req, id, body):
         """Set some limits; unless ``force``, each must lie between the
         usage and what the project leaves (for a user)."""
@@ -191,8 +182,7 @@ class QuotaSetsController(base.APIBase):
                     _shown(req))
 
     @router.response(202)
-    @validation.query_schema(query, '2.1', '2.74')
-    @validation.query_schema(query_v275, STRICT_QUERY)
+    @validation.query_schema(query, strict_from=STRICT_QUERY)
     def delete(self, req, id):
         """Back to the defaults: the project's and its users' own limits
         go (only the user's with ``user_id``)."""

@@ -9,7 +9,6 @@ and 2.75 refuses unknown query parameters of the list.
 
 import collections
 
-from oslo_serialization import jsonutils
 from oslo_utils import strutils
 import sqlalchemy as sa
 from sqlalchemy import orm
@@ -108,18 +107,6 @@ def _limited(req, items):
     return items[offset:offset + limit]
 
 
-def _to_dict(group):
-    """A group row in the shape the conductor's replies have: its one
-    policy, the rules (stored as JSON) and the member uuids."""
-    values = group.to_dict()
-    policy_row = group.policies[0] if group.policies else None
-    values['policy'] = policy_row.policy if policy_row else None
-    values['rules'] = jsonutils.loads(policy_row.rules) if (
-        policy_row and policy_row.rules) else {}
-    values['members'] = [m.instance_uuid for m in group.members]
-    return values
-
-
 def _over_quota():
     return webob.exc.HTTPForbidden(
         explanation='Quota exceeded, too many server groups.')
@@ -135,7 +122,7 @@ class ServerGroupsController(base.APIBase):
                           orm.selectinload(api.InstanceGroup.members))
                  .order_by(api.InstanceGroup.id))
         with engines.reader(self.api_url) as session:
-            return [_to_dict(group) for group in session.scalars(query)]
+            return [group.as_dict() for group in session.scalars(query)]
 
     def _get(self, group_uuid):
         found = self._groups(api.InstanceGroup.uuid == group_uuid)

@@ -20,15 +20,6 @@ from common.db import api_models as api
 AZ_KEY = 'availability_zone'
 
 
-def to_dict(aggregate):
-    """The aggregate as Nova's API shows it: hosts, metadata, zone."""
-    values = aggregate.to_dict()
-    values['hosts'] = [h.host for h in aggregate.hosts]
-    values['metadata'] = {m.key: m.value for m in aggregate.metadata_items}
-    values[AZ_KEY] = _zone(aggregate)
-    return values
-
-
 def _zone(aggregate):
     return next((m.value for m in aggregate.metadata_items
                  if m.key == AZ_KEY), None)
@@ -46,7 +37,7 @@ def create(session, name, availability_zone=None):
             api.AggregateMetadata(key=AZ_KEY, value=availability_zone))
     session.add(aggregate)
     _flush_name(session, name)
-    return to_dict(aggregate)
+    return aggregate.as_dict()
 
 
 def _flush_name(session, name):
@@ -81,7 +72,7 @@ def update(session, aggregate_id, values):
     aggregate.name = values.get('name', aggregate.name)
     aggregate.updated_at = api.utcnow()
     _flush_name(session, aggregate.name)
-    return to_dict(aggregate)
+    return aggregate.as_dict()
 
 
 def destroy(session, aggregate_id):
@@ -94,7 +85,7 @@ def destroy(session, aggregate_id):
     if aggregate.hosts:
         raise exception.InvalidAggregateActionDelete(
             aggregate_id=aggregate_id, reason='Host aggregate is not empty')
-    deleted = to_dict(aggregate)
+    deleted = aggregate.as_dict()
     session.delete(aggregate)
     session.flush()
     return deleted
@@ -112,7 +103,7 @@ def add_host(session, aggregate_id, host):
                                             host=host)
     aggregate.hosts.append(api.AggregateHost(host=host))
     session.flush()
-    return to_dict(aggregate)
+    return aggregate.as_dict()
 
 
 def remove_host(session, aggregate_id, host):
@@ -124,7 +115,7 @@ def remove_host(session, aggregate_id, host):
                                               host=host)
     aggregate.hosts.remove(membership)
     session.flush()
-    return to_dict(aggregate)
+    return aggregate.as_dict()
 
 
 def update_metadata(session, aggregate_id, metadata):
@@ -142,7 +133,7 @@ def update_metadata(session, aggregate_id, metadata):
     _set_metadata(aggregate, metadata)
     aggregate.updated_at = api.utcnow()
     session.flush()
-    return to_dict(aggregate)
+    return aggregate.as_dict()
 
 
 def _set_metadata(aggregate, metadata):

@@ -32,15 +32,6 @@ _SIZES = {
 }
 
 
-def to_dict(flavor):
-    """The flavor's columns with its extra specs and projects, for RPC."""
-    values = flavor.to_dict()
-    values['extra_specs'] = {spec.key: spec.value
-                             for spec in flavor.extra_specs}
-    values['projects'] = sorted(p.project_id for p in flavor.projects)
-    return values
-
-
 def create(session, name, memory_mb, vcpus, root_gb, ephemeral_gb=0,
            flavorid=None, swap=0, rxtx_factor=1.0, is_public=True,
            description=None):
@@ -65,7 +56,7 @@ def create(session, name, memory_mb, vcpus, root_gb, ephemeral_gb=0,
         if _names_flavorid(e):
             raise exception.FlavorIdExists(flavor_id=flavor.flavorid)
         raise exception.FlavorExists(name=flavor.name)
-    return to_dict(flavor)
+    return flavor.as_dict()
 
 
 def _names_flavorid(error):
@@ -146,7 +137,7 @@ def update_description(session, flavorid, description):
     flavor = _get(session, flavorid)
     flavor.description = description
     session.flush()
-    return to_dict(flavor)
+    return flavor.as_dict()
 
 
 def destroy(session, flavorid):
@@ -157,7 +148,7 @@ def destroy(session, flavorid):
     flavor.
     """
     flavor = _get(session, flavorid)
-    deleted = to_dict(flavor)
+    deleted = flavor.as_dict()
     session.delete(flavor)
     session.flush()
     return deleted
@@ -178,7 +169,7 @@ def update_extra_specs(session, flavorid, extra_specs):
             flavor.extra_specs.append(
                 api.FlavorExtraSpec(key=key, value=value))
     session.flush()
-    return to_dict(flavor)['extra_specs']
+    return flavor.as_dict()['extra_specs']
 
 
 def delete_extra_spec(session, flavorid, key):
@@ -190,7 +181,7 @@ def delete_extra_spec(session, flavorid, key):
             flavor_id=flavorid, extra_specs_key=key)
     flavor.extra_specs.remove(spec)
     session.flush()
-    return to_dict(flavor)['extra_specs']
+    return flavor.as_dict()['extra_specs']
 
 
 def add_access(session, flavorid, project_id, allow_public=False):
@@ -208,7 +199,7 @@ def add_access(session, flavorid, project_id, allow_public=False):
                                            project_id=project_id)
     flavor.projects.append(api.FlavorProject(project_id=project_id))
     session.flush()
-    return to_dict(flavor)['projects']
+    return flavor.as_dict()['projects']
 
 
 def remove_access(session, flavorid, project_id):
@@ -221,4 +212,4 @@ def remove_access(session, flavorid, project_id):
                                              project_id=project_id)
     flavor.projects.remove(access)
     session.flush()
-    return to_dict(flavor)['projects']
+    return flavor.as_dict()['projects']

@@ -21,17 +21,6 @@ POLICIES = ('affinity', 'anti-affinity', 'soft-affinity',
 MAX_SERVER_PER_HOST = 'max_server_per_host'
 
 
-def to_dict(group):
-    """The group's columns with its policy, rules and members, for RPC."""
-    values = group.to_dict()
-    policy = group.policies[0] if group.policies else None
-    values['policy'] = policy.policy if policy else None
-    values['rules'] = jsonutils.loads(policy.rules) if (
-        policy and policy.rules) else {}
-    values['members'] = [m.instance_uuid for m in group.members]
-    return values
-
-
 def create(session, project_id, user_id, name, policy, rules=None):
     """Store a new server group with a fresh uuid; returns it."""
     rules = _check_rules(policy, rules or {})
@@ -42,7 +31,7 @@ def create(session, project_id, user_id, name, policy, rules=None):
         policy=policy, rules=jsonutils.dumps(rules) if rules else None))
     session.add(group)
     session.flush()
-    return to_dict(group)
+    return group.as_dict()
 
 
 def _check_rules(policy, rules):
@@ -86,7 +75,7 @@ def destroy(session, group_uuid):
     Returns the deleted group.
     """
     group = _get(session, group_uuid)
-    deleted = to_dict(group)
+    deleted = group.as_dict()
     session.delete(group)
     session.flush()
     return deleted
@@ -103,4 +92,4 @@ def add_members(session, group_uuid, instance_uuids):
             group.members.append(
                 api.InstanceGroupMember(instance_uuid=instance_uuid))
     session.flush()
-    return to_dict(group)
+    return group.as_dict()
