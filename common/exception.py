@@ -289,3 +289,100 @@ class QuotaError(NovaException):
 
 class KeypairLimitExceeded(QuotaError):
     msg_fmt = 'Maximum number of key pairs exceeded'
+
+
+# --- servers ----------------------------------------------------------------
+
+class InstanceNotFound(NotFound):
+    msg_fmt = 'Instance %(instance_id)s could not be found.'
+
+
+class InstanceExists(NovaException):
+    msg_fmt = 'Instance %(name)s already exists.'
+
+
+class BuildRequestNotFound(NotFound):
+    msg_fmt = 'BuildRequest not found for instance %(uuid)s'
+
+
+class InstanceInvalidState(Invalid):
+    msg_fmt = ('Instance %(instance_uuid)s in %(attr)s %(state)s. Cannot '
+               '%(method)s while the instance is in this state.')
+    code = 409
+
+
+class UnexpectedTaskStateError(Invalid):
+    msg_fmt = ('Conflict updating instance %(instance_uuid)s. Expected: '
+               '%(expected)s. Actual: %(actual)s')
+    code = 409
+
+
+class UnexpectedDeletingTaskStateError(UnexpectedTaskStateError):
+    pass
+
+
+class InstanceIsLocked(InstanceInvalidState):
+    msg_fmt = 'Instance %(instance_uuid)s is locked'
+
+
+class NoValidHost(NovaException):
+    msg_fmt = 'No valid host was found. %(reason)s'
+
+
+class MaxRetriesExceeded(NoValidHost):
+    msg_fmt = 'Exceeded maximum number of retries. %(reason)s'
+
+
+class RescheduledException(NovaException):
+    msg_fmt = ('Build of instance %(instance_uuid)s was re-scheduled: '
+               '%(reason)s')
+
+
+class BuildAbortException(NovaException):
+    msg_fmt = 'Build of instance %(instance_uuid)s aborted: %(reason)s'
+
+
+class InstanceBuildTimeout(NovaException):
+    msg_fmt = 'Instance build timed out. Set to error state.'
+
+
+class ImageNotFound(NotFound):
+    msg_fmt = 'Image %(image_id)s could not be found.'
+
+
+class ImageNotActive(Invalid):
+    msg_fmt = 'Image %(image_id)s is not active.'
+
+
+class ImageNotAuthorized(NovaException):
+    msg_fmt = 'Not authorized for image %(image_id)s.'
+    code = 403
+
+
+class ImageBadRequest(Invalid):
+    msg_fmt = ('Request of image %(image_id)s got BadRequest response: '
+               '%(response)s')
+
+
+class GlanceConnectionFailed(NovaException):
+    msg_fmt = ('Connection to glance host %(server)s failed: %(reason)s')
+    code = 503
+
+
+class FlavorMemoryTooSmall(Invalid):
+    msg_fmt = "Flavor's memory is too small for requested image."
+
+
+class FlavorDiskTooSmall(Invalid):
+    msg_fmt = "Flavor's disk is too small for requested image."
+
+
+class FlavorDiskSmallerThanImage(FlavorDiskTooSmall):
+    msg_fmt = ("Flavor's disk is too small for requested image. Flavor disk "
+               "is %(flavor_size)i bytes, image is %(image_size)i bytes.")
+
+
+class FlavorDiskSmallerThanMinDisk(FlavorDiskTooSmall):
+    msg_fmt = ("Flavor's disk is too small for requested image. Flavor disk "
+               "is %(flavor_size)i bytes, minimum size is %(image_min_disk)i "
+               "bytes.")

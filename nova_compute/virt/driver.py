@@ -37,14 +37,6 @@ class ComputeDriverNotAvailable(exception.NovaException):
     msg_fmt = 'compute_driver %(name)s is not available: %(reason)s'
 
 
-class InstanceNotFound(exception.NotFound):
-    msg_fmt = 'Instance %(instance_id)s could not be found.'
-
-
-class InstanceExists(exception.NovaException):
-    msg_fmt = 'Instance %(name)s already exists.'
-
-
 class InstanceInfo:
     """What a hypervisor knows of one guest: its power state."""
 

@@ -12,7 +12,8 @@ from oslo_serialization import jsonutils
 from oslo_utils import timeutils
 
 from common import conf
-from nova_compute import power_state
+from common import exception
+from common import states
 from nova_compute.virt import driver
 
 CONF = conf.CONF
@@ -83,8 +84,8 @@ class FakeDriver(driver.ComputeDriver):
               admin_password, allocations, network_info=None,
               block_device_info=None, power_on=True):
         if instance.uuid in self._instances:
-            raise driver.InstanceExists(name=instance.name)
-        state = power_state.RUNNING if power_on else power_state.SHUTDOWN
+            raise exception.InstanceExists(name=instance.name)
+        state = states.RUNNING if power_on else states.SHUTDOWN
         self._instances[instance.uuid] = FakeInstance(
             instance.uuid, instance.name, state, instance.vcpus,
             instance.memory_mb, instance.root_gb + instance.ephemeral_gb)
@@ -97,14 +98,14 @@ class FakeDriver(driver.ComputeDriver):
 
     def reboot(self, context, instance, network_info, reboot_type,
                block_device_info=None):
-        self._guest(instance).state = power_state.RUNNING
+        self._guest(instance).state = states.RUNNING
 
     def power_off(self, instance, timeout=0, retry_interval=0):
-        self._guest(instance).state = power_state.SHUTDOWN
+        self._guest(instance).state = states.SHUTDOWN
 
     def power_on(self, context, instance, network_info,
                  block_device_info=None):
-        self._guest(instance).state = power_state.RUNNING
+        self._guest(instance).state = states.RUNNING
 
     def get_info(self, instance, use_cache=True):
         return driver.InstanceInfo(state=self._guest(instance).state)
@@ -116,7 +117,7 @@ class FakeDriver(driver.ComputeDriver):
         try:
             return self._instances[instance.uuid]
         except KeyError:
-            raise driver.InstanceNotFound(instance_id=instance.uuid)
+            raise exception.InstanceNotFound(instance_id=instance.uuid)
 
 
 def _cpu_info(vcpus):

@@ -6,7 +6,8 @@ import types
 import pytest
 
 from common import conf
-from nova_compute import power_state
+from common import exception
+from common import states
 from nova_compute.virt import driver
 from nova_compute.virt import fake
 
@@ -76,7 +77,7 @@ def test_destroying_a_missing_guest_succeeds():
 def test_spawning_twice_is_refused():
     drv = _driver()
     _spawn(drv, _instance())
-    with pytest.raises(driver.InstanceExists):
+    with pytest.raises(exception.InstanceExists):
         _spawn(drv, _instance())
 
 
@@ -84,17 +85,17 @@ def test_power_states():
     drv = _driver()
     inst = _instance()
     _spawn(drv, inst, power_on=False)
-    assert drv.get_info(inst).state == power_state.SHUTDOWN
+    assert drv.get_info(inst).state == states.SHUTDOWN
     drv.power_on(None, inst, None)
-    assert drv.get_info(inst).state == power_state.RUNNING
+    assert drv.get_info(inst).state == states.RUNNING
     drv.power_off(inst)
-    assert drv.get_info(inst).state == power_state.SHUTDOWN
+    assert drv.get_info(inst).state == states.SHUTDOWN
     drv.reboot(None, inst, None, 'HARD')
-    assert drv.get_info(inst).state == power_state.RUNNING
+    assert drv.get_info(inst).state == states.RUNNING
 
 
 def test_unknown_guest_is_not_found():
-    with pytest.raises(driver.InstanceNotFound, match='u9'):
+    with pytest.raises(exception.InstanceNotFound, match='u9'):
         _driver().get_info(_instance('u9'))
 
 
