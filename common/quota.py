@@ -10,6 +10,7 @@ groups with the same ``check_deltas``.  The writes (limits set by an
 administrator) go through nova-conductor.
 """
 
+from oslo_serialization import jsonutils
 import sqlalchemy as sa
 
 from common import conf
@@ -127,20 +128,37 @@ def _instance_query(project_id, user_id):
 
 def count_instances(api_url, project_id, user_id=None):
     """{'instances', 'cores', 'ram'} of a project (or user) in every
-    cell, cell0 included; a cell that does not answer counts nothing,
-    as in Nova."""
+    cell, cell0 included, and of its servers not yet placed (build
+    requests); a cell that does not answer counts nothing, as in Nova.
+
+    A server being placed is briefly in both a cell and its build
+    request: counted twice for that moment, which errs on the safe side.
+    """
     def read(cell):
         with engines.reader(cell.database_connection) as session:
             return session.execute(_instance_query(project_id,
                                                    user_id)).one()
 
-    totals = dict.fromkeys(INSTANCE_RESOURCES, 0)
+    totals = _count_build_requests(api_url, project_id, user_id)
     for _cell, result in cells.scatter_gather(mappings.list_cells(api_url),
                                               read):
         if isinstance(result, cells.CellFailure):
             continue
         for resource, value in zip(INSTANCE_RESOURCES, result, strict=True):
             totals[resource] += int(value)
+    return totals
+
+
+def _count_build_requests(api_url, project_id, user_id):
+    totals = dict.fromkeys(INSTANCE_RESOURCES, 0)
+    with engines.reader(api_url) as session:
+        texts = session.scalars(sa.select(api.BuildRequest.instance).where(
+            api.BuildRequest.project_id == project_id))
+        for record in map(jsonutils.loads, texts):
+            if user_id is None or record.get('user_id') == user_id:
+                totals['instances'] += 1
+                totals['cores'] += record.get('vcpus') or 0
+                totals['ram'] += record.get('memory_mb') or 0
     return totals
 
 

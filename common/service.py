@@ -35,7 +35,8 @@ class Service:
 
     ``manager`` may define ``init_host()``, ``cleanup_host()`` and
     periodic tasks (oslo.service's ``periodic_task`` decorator on a
-    ``PeriodicTasks`` subclass); its public methods are the RPC endpoint.
+    ``PeriodicTasks`` subclass); its public methods are the RPC endpoint,
+    with those of its ``additional_endpoints`` (other namespaces).
     """
 
     def __init__(self, host, binary, topic, manager, reporter):
@@ -61,7 +62,9 @@ class Service:
             self.manager.init_host()
         if self.topic:
             target = messaging.Target(topic=self.topic, server=self.host)
-            self._server = rpc.get_server(target, [self.manager])
+            endpoints = [self.manager] + list(
+                getattr(self.manager, 'additional_endpoints', ()))
+            self._server = rpc.get_server(target, endpoints)
             self._server.start()
         self._spawn(self._heartbeat_loop, 'heartbeat')
         if CONF.periodic_enable and hasattr(self.manager,

@@ -15,6 +15,7 @@ import oslo_messaging as messaging
 from oslo_utils import uuidutils
 import sqlalchemy as sa
 
+from common import availability_zones
 from common import conf
 from common import exception
 from common import service as nova_service
@@ -128,7 +129,8 @@ class HostAPI(base.APIBase):
     def set_availability_zones(self, services):
         """Fill ``availability_zone``: a compute's aggregates' zones,
         else the default zone; the internal zone for other services."""
-        zones = self._host_zones({s['host'] for s in services})
+        zones = availability_zones.host_zones(
+            self.api_url, {s['host'] for s in services})
         for service in services:
             if service['binary'] != COMPUTE_BINARY:
                 zone = CONF.internal_service_availability_zone
@@ -136,19 +138,6 @@ class HostAPI(base.APIBase):
                 zone = (','.join(sorted(zones.get(service['host'], ())))
                         or CONF.default_availability_zone)
             service['availability_zone'] = zone
-
-    def _host_zones(self, hosts):
-        query = (sa.select(api.AggregateHost.host, api.AggregateMetadata.value)
-                 .join(api.AggregateMetadata,
-                       api.AggregateMetadata.aggregate_id ==
-                       api.AggregateHost.aggregate_id)
-                 .where(api.AggregateMetadata.key == 'availability_zone',
-                        api.AggregateHost.host.in_(hosts)))
-        zones = collections.defaultdict(set)
-        with engines.reader(self.api_url) as session:
-            for host, zone in session.execute(query):
-                zones[host].add(zone)
-        return zones
 
     def service_get_by_id(self, service_id):
         """``(cell, service)`` by uuid, or by integer id (pre-2.53).

@@ -72,26 +72,23 @@ class ResourceTracker:
         return None
 
     def _node_values(self, nodename):
-        """The driver's resources plus what Nova derives from them.
+        """The driver's inventory plus what nova.conf keeps back.
 
-        The reserved amounts count as used, as in Nova, so free_ram_mb
-        and free_disk_gb are what instances can really get.
+        The ``*_used`` values sent are the host's reserved amounts only:
+        the conductor adds the servers placed on the node (their claims),
+        as Nova's resource tracker counts flavors rather than what the
+        hypervisor says is in use.  Its free_* and running_vms columns
+        are the conductor's to compute for the same reason.
         """
         values = dict(self.driver.get_available_resource(nodename))
-        values['vcpus_used'] += CONF.reserved_host_cpus
-        values['memory_mb_used'] += CONF.reserved_host_memory_mb
-        values['local_gb_used'] += CONF.reserved_host_disk_mb // 1024
         values.update(
-            free_ram_mb=values['memory_mb'] - values['memory_mb_used'],
-            free_disk_gb=values['local_gb'] - values['local_gb_used'],
-            # The fake and libvirt drivers have one node: all their guests
-            # run on it.
-            running_vms=len(self.driver.list_instances()),
+            vcpus_used=CONF.reserved_host_cpus,
+            memory_mb_used=CONF.reserved_host_memory_mb,
+            local_gb_used=CONF.reserved_host_disk_mb // 1024,
             current_workload=0,
             # The column is text: the conductor stores what it gets.
             supported_instances=jsonutils.dumps(
                 values['supported_instances']),
-            stats='{}',
             host_ip=CONF.my_ip,
             **_allocation_ratios())
         return values

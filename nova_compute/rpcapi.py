@@ -5,6 +5,7 @@ Every call goes to one host: the server of topic 'compute' there.
 
 API versions:
   1.0 - get_host_uptime
+  1.1 - build_and_run_instance, terminate_instance (casts)
 """
 
 import oslo_messaging as messaging
@@ -17,8 +18,8 @@ TOPIC = 'compute'
 
 
 def _version_cap():
-    """``[upgrade_levels] compute``; 'auto' is no cap while every
-    nova-compute speaks the only version there is, 1.0."""
+    """``[upgrade_levels] compute``; 'auto' is no cap (every
+    nova-compute is assumed as new as its caller)."""
     cap = CONF.upgrade_levels.compute
     return None if cap == 'auto' else cap
 
@@ -26,7 +27,7 @@ def _version_cap():
 class ComputeAPI:
     """nova-compute hosts as seen from the other daemons."""
 
-    VERSION = '1.0'
+    VERSION = '1.1'
 
     def __init__(self):
         target = messaging.Target(topic=TOPIC, version=self.VERSION)
@@ -36,3 +37,22 @@ class ComputeAPI:
         """The ``uptime`` line of the hypervisor behind ``host``."""
         return self.client.prepare(server=host).call(ctxt,
                                                      'get_host_uptime')
+
+    def build_and_run_instance(self, ctxt, host, instance, image,
+                               admin_password, block_device_mapping,
+                               alternates, attempt):
+        """Spawn ``instance`` (a record, already placed on ``host``).
+
+        ``alternates`` are the Selections left to try if the spawn fails
+        and ``attempt`` counts the hosts tried, for the reschedule.
+        """
+        self.client.prepare(server=host, version='1.1').cast(
+            ctxt, 'build_and_run_instance', instance=instance, image=image,
+            admin_password=admin_password,
+            block_device_mapping=block_device_mapping,
+            alternates=alternates, attempt=attempt)
+
+    def terminate_instance(self, ctxt, host, instance):
+        """Destroy the guest; the host then has the server deleted."""
+        self.client.prepare(server=host, version='1.1').cast(
+            ctxt, 'terminate_instance', instance=instance)

@@ -14,20 +14,30 @@ import functools
 from oslo_log import log as logging
 import oslo_messaging as messaging
 from oslo_service import periodic_task
+import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
 from common import conf
 from common import exception
+from common import quota
+from common import service as nova_service
+from common import states
 from common.db import engines
+from common.db import main_models as main
 from common.db import mappings
+from nova_conductor import compute_task
 from nova_conductor.db import aggregates
+from nova_conductor.db import build_requests
 from nova_conductor.db import compute_nodes
 from nova_conductor.db import flavors
 from nova_conductor.db import hosts
+from nova_conductor.db import instance_metadata
+from nova_conductor.db import instances
 from nova_conductor.db import keypairs
 from nova_conductor.db import quotas
 from nova_conductor.db import server_groups
 from nova_conductor.db import services
+from nova_conductor.db import tags as instance_tags
 
 CONF = conf.CONF
 LOG = logging.getLogger(__name__)
@@ -37,11 +47,13 @@ def _writes(method):
     """A conductor method that writes: deadlocks are replayed, and a
     database that is away is one line in this log and one clear
     DatabaseUnavailable for the caller, not a traceback on both sides.
+    Nova's own exceptions (not found, unexpected state...) are answers,
+    not bugs: they reach the caller without a traceback here.
     """
     replayed = engines.retry_on_deadlock(method)
 
     @functools.wraps(method)
-    @messaging.expected_exceptions(exception.DatabaseUnavailable)
+    @messaging.expected_exceptions(exception.NovaException)
     def wrapper(*args, **kwargs):
         try:
             return replayed(*args, **kwargs)
@@ -56,11 +68,15 @@ def _writes(method):
 class ConductorManager(periodic_task.PeriodicTasks):
     """Endpoint of topic 'conductor'; also its own service's reporter."""
 
-    target = messaging.Target(version='1.2')
+    target = messaging.Target(version='1.3')
 
     def __init__(self):
         super().__init__(CONF)
         self.cell_url = engines.configured_url('database')
+        self.additional_endpoints = [compute_task.ComputeTaskManager()]
+        # instance uuid -> cell database URL: a server never changes
+        # cell here (no cross-cell moves), so its mapping is read once.
+        self._instance_cells = {}
 
     @_writes
     def service_register(self, ctxt, host, binary, topic, timeout=None):
@@ -190,6 +206,170 @@ class ConductorManager(periodic_task.PeriodicTasks):
         return self._api_write(aggregates.update_metadata, aggregate_id,
                                metadata)
 
+    # --- servers (1.3) ------------------------------------------------------
+
+    @_writes
+    def provision_instances(self, ctxt, records, request_spec,
+                            block_device_mappings, tags):
+        """Store a create request's servers as build requests.
+
+        The API checked quota before asking; with ``[quota]
+        recheck_quota`` the usage is counted again now that these
+        servers count too, and they are dropped if parallel requests
+        took the room meanwhile (403 for the caller, nothing kept).
+        """
+        with engines.writer(self._api_db()) as session:
+            build_requests.create(session, records, request_spec,
+                                  block_device_mappings, tags)
+        if CONF.quota.recheck_quota:
+            self._recheck_quota(records)
+        LOG.info('Accepted %d server(s): %s', len(records),
+                 ', '.join(r['uuid'] for r in records))
+
+    def _recheck_quota(self, records):
+        first = records[0]
+        try:
+            quota.check_deltas(self._api_db(), dict.fromkeys(
+                quota.INSTANCE_RESOURCES, 0), first['project_id'],
+                first['user_id'])
+        except exception.OverQuota:
+            with engines.writer(self._api_db()) as session:
+                for record in records:
+                    build_requests.forget(session, record['uuid'])
+            raise
+
+    @_writes
+    def instance_update(self, ctxt, instance_uuid, values, expected=None):
+        """Set ``values`` on a server; ``expected`` maps 'task_state'
+        and/or 'vm_state' to the state(s) the server must be in (else
+        UnexpectedTaskStateError, or UnexpectedDeletingTaskStateError
+        when it is being deleted).  Returns the updated record."""
+        expected = {'expected_%s' % k: v for k, v in (expected or
+                                                      {}).items()}
+        with engines.writer(self._instance_cell(instance_uuid)) as session:
+            return instances.update(session, instance_uuid, values,
+                                    **expected)
+
+    @_writes
+    def instance_get(self, ctxt, instance_uuid):
+        with engines.reader(self._instance_cell(instance_uuid)) as session:
+            return instances.get(session, instance_uuid)
+
+    @_writes
+    def instance_delete(self, ctxt, instance_uuid):
+        """Start the API's delete of a server; the host that must
+        destroy its guest and the record to send it, or None when the
+        server is already gone from the user's view.
+
+        A server not yet placed loses its build request (the placement
+        in flight notices and removes what it made); one on no host or
+        on a host whose service is down is deleted here at once, as
+        Nova's local delete does.
+        """
+        mapping, cell = mappings.get_instance_mapping(self._api_db(),
+                                                      instance_uuid)
+        if cell is None:
+            with engines.writer(self._api_db()) as session:
+                if build_requests.destroy(session, instance_uuid):
+                    build_requests.queue_for_delete(session, instance_uuid)
+                    LOG.info('Instance %s deleted before placement',
+                             instance_uuid)
+                    return None
+            # Placed meanwhile: read the mapping again.
+            mapping, cell = mappings.get_instance_mapping(self._api_db(),
+                                                          instance_uuid)
+        with engines.writer(cell.database_connection) as session:
+            record = instances.get(session, instance_uuid)
+            instances.action_start(session, ctxt, instance_uuid, 'delete')
+            if record['host'] and _host_is_up(session, record['host']):
+                return {'host': record['host'],
+                        'instance': instances.update(
+                            session, instance_uuid,
+                            {'task_state': states.DELETING})}
+            instances.destroy(session, instance_uuid)
+        self._deleted(instance_uuid)
+        LOG.info('Instance %s deleted locally (host %s)', instance_uuid,
+                 record['host'] or 'none')
+        return None
+
+    @_writes
+    def instance_destroy(self, ctxt, instance_uuid):
+        """A compute destroyed the guest: the server is deleted."""
+        with engines.writer(self._instance_cell(instance_uuid)) as session:
+            instances.destroy(session, instance_uuid)
+        self._deleted(instance_uuid)
+
+    def _deleted(self, instance_uuid):
+        with engines.writer(self._api_db()) as session:
+            build_requests.queue_for_delete(session, instance_uuid)
+
+    @_writes
+    def instance_fault_create(self, ctxt, instance_uuid, message, code=500,
+                              details=None, host=None):
+        with engines.writer(self._instance_cell(instance_uuid)) as session:
+            instances.add_fault(session, instance_uuid,
+                                exception.NovaException(message),
+                                host=host, details=details or '')
+
+    @_writes
+    def action_event_start(self, ctxt, instance_uuid, event, host):
+        with engines.writer(self._instance_cell(instance_uuid)) as session:
+            instances.event_start(session, ctxt, instance_uuid, event, host)
+
+    @_writes
+    def action_event_finish(self, ctxt, instance_uuid, event, result,
+                            exc_tb=None):
+        with engines.writer(self._instance_cell(instance_uuid)) as session:
+            instances.event_finish(session, ctxt, instance_uuid, event,
+                                   result, exc_tb=exc_tb)
+
+    # A server's metadata and tags (1.3): the API checked the server's
+    # state and the quota; each change is one transaction of its cell.
+
+    def instance_metadata_update(self, ctxt, instance_uuid, metadata,
+                                 delete=False):
+        return self._instance_write(instance_metadata.update, instance_uuid,
+                                    metadata, delete=delete)
+
+    def instance_metadata_delete(self, ctxt, instance_uuid, key):
+        return self._instance_write(instance_metadata.delete_key,
+                                    instance_uuid, key)
+
+    def instance_tag_add(self, ctxt, instance_uuid, tag):
+        return self._instance_write(instance_tags.add, instance_uuid, tag)
+
+    def instance_tags_set(self, ctxt, instance_uuid, tags):
+        return self._instance_write(instance_tags.set_all, instance_uuid,
+                                    tags)
+
+    def instance_tag_delete(self, ctxt, instance_uuid, tag):
+        return self._instance_write(instance_tags.delete, instance_uuid, tag)
+
+    def instance_tags_delete_all(self, ctxt, instance_uuid):
+        return self._instance_write(instance_tags.delete_all, instance_uuid)
+
+    @_writes
+    def _instance_write(self, write, instance_uuid, *args, **kwargs):
+        """Run ``write(session, instance_uuid, ...)`` as one transaction
+        of the server's cell database."""
+        with engines.writer(self._instance_cell(instance_uuid)) as session:
+            result = write(session, instance_uuid, *args, **kwargs)
+        LOG.info('Instance %s: %s.%s done', instance_uuid,
+                 write.__module__.rsplit('.', 1)[-1], write.__name__)
+        return result
+
+    def _instance_cell(self, instance_uuid):
+        """The database URL of the cell a placed server lives in."""
+        url = self._instance_cells.get(instance_uuid)
+        if url is None:
+            _mapping, cell = mappings.get_instance_mapping(self._api_db(),
+                                                           instance_uuid)
+            if cell is None:
+                raise exception.InstanceNotFound(instance_id=instance_uuid)
+            url = self._instance_cells[instance_uuid] = (
+                cell.database_connection)
+        return url
+
     @_writes
     def _api_write(self, write, *args, **kwargs):
         """Run ``write(session, ...)`` as one API-database transaction."""
@@ -219,3 +399,11 @@ class ConductorManager(periodic_task.PeriodicTasks):
             engines.configured_url('api_database'), status=LOG.debug)
         if added:
             LOG.info('Mapped new compute hosts: %s', ', '.join(added))
+
+
+def _host_is_up(session, host):
+    """Whether the nova-compute of ``host`` (in this cell) is up."""
+    row = session.execute(sa.select(main.Service).where(
+        main.Service.host == host, main.Service.binary == 'nova-compute',
+        main.Service.deleted == 0)).scalars().first()
+    return row is not None and nova_service.is_up(row)

@@ -7,6 +7,12 @@ API versions:
   1.1 - service_update, service_delete (os-services, any cell)
   1.2 - the API database's writes for the API: flavor_*, keypair_*,
         quota_*, server_group_*, aggregate_*
+  1.3 - servers: provision_instances, instance_update, instance_get,
+        instance_delete, instance_destroy, instance_fault_create,
+        action_event_start, action_event_finish
+
+ComputeTaskAPI (namespace 'compute_task'):
+  1.0 - schedule_and_build_instances, build_instances
 """
 
 import oslo_messaging as messaging
@@ -21,7 +27,7 @@ TOPIC = 'conductor'
 class ConductorAPI:
     """The conductor as seen from the other daemons."""
 
-    VERSION = '1.2'
+    VERSION = '1.3'
 
     def __init__(self):
         target = messaging.Target(topic=TOPIC, version=self.VERSION)
@@ -165,3 +171,86 @@ class ConductorAPI:
         """Set metadata keys; a None value deletes the key."""
         return self._api_write(ctxt, 'aggregate_update_metadata',
                                aggregate_id=aggregate_id, metadata=metadata)
+
+    # --- servers (1.3) ------------------------------------------------------
+
+    def _call_13(self, ctxt, method, **kwargs):
+        return self.client.prepare(version='1.3').call(ctxt, method,
+                                                       **kwargs)
+
+    def provision_instances(self, ctxt, records, request_spec,
+                            block_device_mappings, tags):
+        """Store build requests, request specs and mappings of new
+        servers; OverQuota when the quota recheck fails."""
+        return self._call_13(ctxt, 'provision_instances', records=records,
+                             request_spec=request_spec,
+                             block_device_mappings=block_device_mappings,
+                             tags=tags)
+
+    def instance_update(self, ctxt, instance_uuid, values, expected=None):
+        """Update a placed server if its states are as ``expected``
+        ({'task_state': [...], 'vm_state': [...]}); its record."""
+        return self._call_13(ctxt, 'instance_update',
+                             instance_uuid=instance_uuid, values=values,
+                             expected=expected)
+
+    def instance_get(self, ctxt, instance_uuid):
+        return self._call_13(ctxt, 'instance_get',
+                             instance_uuid=instance_uuid)
+
+    def instance_delete(self, ctxt, instance_uuid):
+        """Begin deleting a server: None when done, else {'host',
+        'instance'} for the compute that must destroy the guest."""
+        return self._call_13(ctxt, 'instance_delete',
+                             instance_uuid=instance_uuid)
+
+    def instance_destroy(self, ctxt, instance_uuid):
+        """The guest is gone: delete the server, free its claim."""
+        return self._call_13(ctxt, 'instance_destroy',
+                             instance_uuid=instance_uuid)
+
+    def instance_fault_create(self, ctxt, instance_uuid, message, code=500,
+                              details=None, host=None):
+        return self._call_13(ctxt, 'instance_fault_create',
+                             instance_uuid=instance_uuid, message=message,
+                             code=code, details=details, host=host)
+
+    def action_event_start(self, ctxt, instance_uuid, event, host):
+        return self._call_13(ctxt, 'action_event_start',
+                             instance_uuid=instance_uuid, event=event,
+                             host=host)
+
+    def action_event_finish(self, ctxt, instance_uuid, event, result,
+                            exc_tb=None):
+        return self._call_13(ctxt, 'action_event_finish',
+                             instance_uuid=instance_uuid, event=event,
+                             result=result, exc_tb=exc_tb)
+
+
+class ComputeTaskAPI:
+    """The conductor's build workflow (namespace 'compute_task')."""
+
+    VERSION = '1.0'
+
+    def __init__(self):
+        target = messaging.Target(topic=TOPIC, namespace='compute_task',
+                                  version=self.VERSION)
+        self.client = rpc.get_client(
+            target, version_cap=CONF.upgrade_levels.conductor)
+
+    def schedule_and_build_instances(self, ctxt, instance_uuids,
+                                     admin_password=None):
+        """Place and build servers whose build requests are stored."""
+        self.client.prepare().cast(
+            ctxt, 'schedule_and_build_instances',
+            instance_uuids=instance_uuids, admin_password=admin_password)
+
+    def build_instances(self, ctxt, instance, alternates, attempt, failure,
+                        admin_password=None, image=None,
+                        block_device_mapping=None):
+        """A spawn failed: reschedule to the next alternate or fail."""
+        self.client.prepare().cast(
+            ctxt, 'build_instances', instance=instance,
+            alternates=alternates, attempt=attempt, failure=failure,
+            admin_password=admin_password, image=image,
+            block_device_mapping=block_device_mapping)

@@ -211,6 +211,36 @@ Template of the internal name given to instances on the hypervisor
 record, e.g. ``instance-%(uuid)s``. Changing it on a deployment with
 existing instances breaks the link to their domains.
 """),
+    cfg.StrOpt(
+        'multi_instance_display_name_template',
+        default='%(name)s-%(count)d',
+        help="""
+Display name of each server of a multiple create (``min_count`` or
+``max_count`` above 1), filled from ``name``, ``count`` (1-based) and
+``uuid``. The servers' hostnames are derived from these names too.
+"""),
+    cfg.IntOpt(
+        'password_length',
+        default=12,
+        min=0,
+        help="""
+Length of the administrator password generated for a server whose
+create request gives none (shown as ``adminPass`` when
+``[api] enable_instance_password`` is set).
+"""),
+    cfg.BoolOpt(
+        'force_config_drive',
+        default=False,
+        help="""
+Give every server a config drive, whether its create request asks for
+one or not.
+"""),
+    cfg.StrOpt(
+        'default_schedule_zone',
+        help="""
+Availability zone a server is scheduled to when its create request
+names none. Unset (the default), a server may land in any zone.
+"""),
 ]
 
 interval_opts = [

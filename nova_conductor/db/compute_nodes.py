@@ -5,12 +5,14 @@ from oslo_utils import uuidutils
 import sqlalchemy as sa
 
 from common.db import main_models as main
+from nova_conductor.db import claims
 
 # What a resource tracker may set; anything else in its report is ignored.
 _REPORTED = frozenset(
     column.name for column in main.ComputeNode.__table__.columns) - {
         'id', 'uuid', 'created_at', 'updated_at', 'deleted_at', 'deleted',
-        'mapped', 'host', 'hypervisor_hostname', 'service_id'}
+        'mapped', 'host', 'hypervisor_hostname', 'service_id', 'free_ram_mb',
+        'free_disk_gb', 'running_vms', 'stats'}
 
 
 def to_dict(node):
@@ -37,6 +39,21 @@ def update(session, service_id, host, hypervisor_hostname, values):
     for key, value in values.items():
         if key in _REPORTED:
             setattr(node, key, value)
+    _add_servers(session, node)
     node.updated_at = timeutils.utcnow()
     session.flush()
     return to_dict(node)
+
+
+def _add_servers(session, node):
+    """Reported usage (the host's reserved amounts) plus the servers
+    placed on the node: what claims keep up to date between reports,
+    recomputed here so any drift heals at the next report."""
+    vcpus, memory_mb, disk_gb, servers = claims.instance_usage(
+        session, node.host, node.hypervisor_hostname)
+    node.vcpus_used = (node.vcpus_used or 0) + vcpus
+    node.memory_mb_used = (node.memory_mb_used or 0) + memory_mb
+    node.local_gb_used = (node.local_gb_used or 0) + disk_gb
+    node.free_ram_mb = node.memory_mb - node.memory_mb_used
+    node.free_disk_gb = node.local_gb - node.local_gb_used
+    node.running_vms = servers

@@ -93,3 +93,18 @@ def add_members(session, group_uuid, instance_uuids):
                 api.InstanceGroupMember(instance_uuid=instance_uuid))
     session.flush()
     return group.as_dict()
+
+
+def lock(session, group_uuid):
+    """Hold the group's row until the transaction ends: placements of
+    its members are judged one at a time."""
+    session.execute(sa.select(api.InstanceGroup.id).where(
+        api.InstanceGroup.uuid == group_uuid).with_for_update())
+
+
+def member_uuids(session, group_uuid):
+    return list(session.scalars(
+        sa.select(api.InstanceGroupMember.instance_uuid)
+        .join(api.InstanceGroup,
+              api.InstanceGroup.id == api.InstanceGroupMember.group_id)
+        .where(api.InstanceGroup.uuid == group_uuid)))
