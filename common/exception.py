@@ -386,3 +386,21 @@ class FlavorDiskSmallerThanMinDisk(FlavorDiskTooSmall):
     msg_fmt = ("Flavor's disk is too small for requested image. Flavor disk "
                "is %(flavor_size)i bytes, minimum size is %(image_min_disk)i "
                "bytes.")
+
+
+class ImageUnacceptable(Invalid):
+    msg_fmt = 'Image %(image_id)s is unacceptable: %(reason)s'
+
+
+# --- server sub-resources (metadata, tags, usage) ---------------------------
+
+class MetadataLimitExceeded(QuotaError):
+    msg_fmt = 'Maximum number of metadata items exceeds %(allowed)d'
+
+
+class InstanceTagNotFound(NotFound):
+    msg_fmt = "Instance %(instance_id)s has no tag '%(tag)s'"
+
+
+class InvalidStrTime(Invalid):
+    msg_fmt = 'Invalid datetime string: %(reason)s'

@@ -45,11 +45,14 @@ of its own keeps the default, STRICT_QUERY_VERSION.  Several
 version; ``min_version``/``max_version`` bound each.
 """
 
+import base64
+import binascii
 import functools
 import re
 import unicodedata
 
 import jsonschema
+from oslo_utils import uuidutils
 
 from common import exception
 
@@ -127,6 +130,75 @@ _name_format('az_name_with_leading_trailing_spaces', 'printable characters '
              trimmed=False, excluded=':')
 
 
+@FORMAT_CHECKER.checks('uuid')
+def _uuid_format(instance):
+    """As Nova: any spelling oslo reads as a UUID (no hyphens, braces,
+    upper case), not only the canonical one."""
+    return not isinstance(instance, str) or uuidutils.is_uuid_like(instance)
+
+
+@FORMAT_CHECKER.checks('base64')
+def _base64_format(instance):
+    """Decodable by the lenient decoder Nova uses (it skips characters
+    outside the alphabet but wants the padding right)."""
+    if not isinstance(instance, str):
+        return True
+    try:
+        base64.b64decode(instance.encode('ascii'))
+    except (UnicodeEncodeError, binascii.Error):
+        return False
+    return True
+
+
+def _printable_class():
+    """A regex character class of the printable characters of the
+    Basic Multilingual Plane, the only ones Nova's descriptions allow."""
+    ranges = []
+    for code in range(0xFFFF):
+        if not _printable(chr(code)):
+            continue
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return ''.join(re.escape(chr(first)) if first == last else
+                   '%s-%s' % (re.escape(chr(first)), re.escape(chr(last)))
+                   for first, last in ranges)
+
+
+# Free text shown back to the user (server descriptions): printable,
+# may be empty or null.
+description = {'type': ['string', 'null'], 'minLength': 0, 'maxLength': 255,
+               'pattern': '^[%s]*$' % _printable_class()}
+
+
+def _number(instance):
+    """The number a string such as '10' holds, None if none."""
+    for kind in (int, float):
+        try:
+            return kind(instance)
+        except (TypeError, ValueError):
+            pass
+    return None
+
+
+def _bound(keyword):
+    """Draft 4's ``minimum``/``maximum``, applied to numbers sent as
+    strings too, as Nova's validator does ('0' is below a minimum of 1)."""
+    check = jsonschema.Draft4Validator.VALIDATORS[keyword]
+
+    def validate(validator, bound, instance, schema):
+        number = _number(instance)
+        if number is not None:
+            yield from check(validator, bound, number, schema) or ()
+    return validate
+
+
+_Validator = jsonschema.validators.extend(
+    jsonschema.Draft4Validator,
+    {'minimum': _bound('minimum'), 'maximum': _bound('maximum')})
+
+
 def multi_params(schema):
     """A query parameter: a list, since it may be given several times."""
     return {'type': 'array', 'items': schema}
@@ -141,8 +213,7 @@ common_query_param = multi_params({'type': 'string'})
 
 
 def _validate(schema, instance, is_body):
-    validator = jsonschema.Draft4Validator(schema,
-                                           format_checker=FORMAT_CHECKER)
+    validator = _Validator(schema, format_checker=FORMAT_CHECKER)
     error = next(validator.iter_errors(instance), None)
     if error is None:
         return

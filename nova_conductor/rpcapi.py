@@ -9,7 +9,10 @@ API versions:
         quota_*, server_group_*, aggregate_*
   1.3 - servers: provision_instances, instance_update, instance_get,
         instance_delete, instance_destroy, instance_fault_create,
-        action_event_start, action_event_finish
+        action_event_start, action_event_finish; a server's metadata and
+        tags: instance_metadata_update, instance_metadata_delete,
+        instance_tag_add, instance_tags_set, instance_tag_delete,
+        instance_tags_delete_all
 
 ComputeTaskAPI (namespace 'compute_task'):
   1.0 - schedule_and_build_instances, build_instances
@@ -225,6 +228,37 @@ class ConductorAPI:
         return self._call_13(ctxt, 'action_event_finish',
                              instance_uuid=instance_uuid, event=event,
                              result=result, exc_tb=exc_tb)
+
+    def instance_metadata_update(self, ctxt, instance_uuid, metadata,
+                                 delete=False):
+        """Set metadata keys of a placed server (with ``delete``, drop
+        the others); all of its metadata afterwards."""
+        return self._call_13(ctxt, 'instance_metadata_update',
+                             instance_uuid=instance_uuid, metadata=metadata,
+                             delete=delete)
+
+    def instance_metadata_delete(self, ctxt, instance_uuid, key):
+        return self._call_13(ctxt, 'instance_metadata_delete',
+                             instance_uuid=instance_uuid, key=key)
+
+    def instance_tag_add(self, ctxt, instance_uuid, tag):
+        """Add a tag to a placed server; its tags afterwards."""
+        return self._call_13(ctxt, 'instance_tag_add',
+                             instance_uuid=instance_uuid, tag=tag)
+
+    def instance_tags_set(self, ctxt, instance_uuid, tags):
+        """Replace a placed server's tags; its tags afterwards."""
+        return self._call_13(ctxt, 'instance_tags_set',
+                             instance_uuid=instance_uuid, tags=tags)
+
+    def instance_tag_delete(self, ctxt, instance_uuid, tag):
+        """Remove a tag; InstanceTagNotFound when the server lacks it."""
+        return self._call_13(ctxt, 'instance_tag_delete',
+                             instance_uuid=instance_uuid, tag=tag)
+
+    def instance_tags_delete_all(self, ctxt, instance_uuid):
+        return self._call_13(ctxt, 'instance_tags_delete_all',
+                             instance_uuid=instance_uuid)
 
 
 class ComputeTaskAPI:

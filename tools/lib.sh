@@ -122,13 +122,29 @@ KEYSTONE_VENV=${NOVA_KEYSTONE_VENV:-$TOP/.venv-keystone}
 KEYSTONE_PACKAGES="keystone==30.0.0 gunicorn==27.0.1"
 
 keystone_env() {
-    # Reinstall only when the pinned packages changed.
-    local stamp="$KEYSTONE_VENV/.novaclone-deps"
-    [ -x "$KEYSTONE_VENV/bin/python" ] || python3 -m venv "$KEYSTONE_VENV"
-    if [ "$(cat "$stamp" 2>/dev/null)" != "$KEYSTONE_PACKAGES" ]; then
-        "$KEYSTONE_VENV/bin/pip" install -q --upgrade pip &&
+    _pinned_env "$KEYSTONE_VENV" "$KEYSTONE_PACKAGES"
+}
+
+_pinned_env() {
+    # _pinned_env venv "pkg==version ...": a virtualenv holding exactly
+    # these pins; reinstalled only when the pins changed.
+    local venv=$1 packages=$2
+    local stamp="$venv/.novaclone-deps"
+    [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$packages" ]; then
+        "$venv/bin/pip" install -q --upgrade pip &&
         # shellcheck disable=SC2086  # one word per package
-        "$KEYSTONE_VENV/bin/pip" install -q $KEYSTONE_PACKAGES &&
-        echo "$KEYSTONE_PACKAGES" >"$stamp"
+        "$venv/bin/pip" install -q $packages &&
+        echo "$packages" >"$stamp"
     fi
+}
+
+# Glance, for the tests' real image service (tests/glance_fixture.py),
+# also lives in a virtualenv of its own, for the same reason; it does
+# not share Keystone's: each service's pins may move on their own.
+GLANCE_VENV=${NOVA_GLANCE_VENV:-$TOP/.venv-glance}
+GLANCE_PACKAGES="glance==33.0.0 gunicorn==27.0.1"
+
+glance_env() {
+    _pinned_env "$GLANCE_VENV" "$GLANCE_PACKAGES"
 }

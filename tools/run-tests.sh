@@ -10,6 +10,7 @@ step "MariaDB" start_mariadb
 step "RabbitMQ" start_rabbitmq
 step "Python environment ($VENV)" python_env
 step "Keystone ($KEYSTONE_VENV)" keystone_env
+step "Glance ($GLANCE_VENV)" glance_env
 
 cd "$TOP"
 "$VENV/bin/ruff" check .

@@ -22,17 +22,14 @@ import grp
 import os
 import pathlib
 import secrets
-import signal
-import socket
 import subprocess
 import sys
-import time
 
 import requests
 
-TOP = pathlib.Path(__file__).resolve().parents[2]
-VENV = pathlib.Path(os.environ.get('NOVA_KEYSTONE_VENV',
-                                   TOP / '.venv-keystone'))
+from tests import gunicorn_service
+
+VENV = gunicorn_service.venv_path('NOVA_KEYSTONE_VENV', '.venv-keystone')
 REGION = 'RegionOne'
 DOMAIN = 'Default'
 # The id bootstrap gives it ([identity] default_domain_id).
@@ -47,21 +44,6 @@ GRANTS = (
     ('nova', 'service', 'admin'),
 )
 PROJECTS = ('project-a', 'project-b', 'service')
-
-# Keystone parses sys.argv with oslo.config when its application is
-# built: gunicorn's own arguments would kill every worker.  A worker
-# that exits while importing is booted again forever; an exception
-# instead makes gunicorn give up at once, and the fixture with it.
-WSGI_SHIM = '''\
-import sys
-
-sys.argv = sys.argv[:1]
-
-try:
-    from keystone.wsgi.api import application  # noqa: F401
-except SystemExit as e:
-    raise RuntimeError('Keystone exited while loading: %s' % e) from e
-'''
 
 CONF_TEMPLATE = '''\
 [DEFAULT]
@@ -90,7 +72,7 @@ max_password_length = 72
 '''
 
 
-class KeystoneError(AssertionError):
+class KeystoneError(gunicorn_service.ServiceError):
     """Keystone did not start or answer; the message holds its logs."""
 
 
@@ -100,12 +82,14 @@ class Keystone:
     def __init__(self, workdir, venv=VENV, workers=2):
         self.workdir = pathlib.Path(workdir)
         self.venv = pathlib.Path(venv)
-        self.workers = workers
+        self.server = gunicorn_service.GunicornService(
+            'keystone', venv, workdir, 'keystone.wsgi.api',
+            env={'OS_KEYSTONE_CONFIG_FILES': str(self.conf_file)},
+            log_files=['keystone.log'], workers=workers)
         self.passwords = {name: 'secret-%s-%s' % (name, secrets.token_hex(4))
                           for name in ('admin', 'alice', 'bob', 'rita',
                                        'nova')}
         self.port = None
-        self.proc = None
         self.project_ids = {}
         self.user_ids = {}
         self._compute_endpoint = None
@@ -130,43 +114,34 @@ class Keystone:
                 'no Keystone in %s: run tools/run-tests.sh (or, in bash, '
                 '". tools/lib.sh; keystone_env")' % self.venv)
         try:
-            with _listening_socket() as sock:
+            with gunicorn_service.listening_socket() as sock:
                 self.port = sock.getsockname()[1]
                 self.conf_file.write_text(
                     CONF_TEMPLATE.format(dir=self.workdir))
                 self._setup_keys_and_schema()
                 # The workers import Keystone (seconds) while bootstrap
                 # runs: they touch the database only when asked.
-                self._serve(sock)
+                self.server.serve(sock)
             self._bootstrap()
-            self._wait_ready()
+            self.server.wait_ready(self.auth_url)
             self._populate()
             if compute_url:
                 self.set_compute_endpoint(compute_url)
         except BaseException as e:
             self.stop()
-            if isinstance(e, KeystoneError):
+            if isinstance(e, gunicorn_service.ServiceError):
                 raise
             raise KeystoneError('%s\n%s' % (e, self.logs())) from e
         return self
 
     def stop(self):
         """Stop gunicorn (master and workers); the SQLite file stays."""
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        # gunicorn's quick shutdown: no request of a test is worth
-        # waiting for once the session is over.
-        self.proc.send_signal(signal.SIGINT)
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
+        self.server.stop()
 
     # Set-up, in the order of Keystone's install guide.
 
     def _manage(self, *args):
-        _check(self._manage_async(*args))
+        gunicorn_service.check_command(self._manage_async(*args))
 
     def _setup_keys_and_schema(self):
         """db_sync alongside the key set-ups: they share nothing."""
@@ -176,7 +151,7 @@ class Keystone:
                  self._manage_async('credential_setup', *owner),
                  self._manage_async('db_sync')]
         for proc in procs:
-            _check(proc)
+            gunicorn_service.check_command(proc)
 
     def _bootstrap(self):
         self._manage('bootstrap',
@@ -188,45 +163,9 @@ class Keystone:
                      '--bootstrap-region-id', REGION)
 
     def _manage_async(self, *args):
-        return subprocess.Popen(
-            [str(self.venv / 'bin' / 'keystone-manage'),
-             '--config-file', str(self.conf_file), *args],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-
-    def _serve(self, sock):
-        """gunicorn on an inherited socket: no race for the port."""
-        shim = self.workdir / 'keystone_shim.py'
-        shim.write_text(WSGI_SHIM)
-        log = self.workdir / 'gunicorn.log'
-        args = [str(self.venv / 'bin' / 'gunicorn'),
-                '--bind', 'fd://%d' % sock.fileno(),
-                '--workers', str(self.workers),
-                '--no-control-socket',
-                '--chdir', str(self.workdir),
-                '--error-logfile', str(log),
-                '--access-logfile', str(log),
-                '--graceful-timeout', '5',
-                'keystone_shim:application']
-        env = dict(os.environ, OS_KEYSTONE_CONFIG_FILES=str(self.conf_file))
-        self.proc = subprocess.Popen(
-            args, env=env, pass_fds=[sock.fileno()],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, start_new_session=True)
-
-    def _wait_ready(self, timeout=60):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise KeystoneError('gunicorn exited with %s\n%s'
-                                    % (self.proc.returncode, self.logs()))
-            try:
-                if requests.get(self.auth_url, timeout=5).status_code == 200:
-                    return
-            except (requests.ConnectionError, requests.Timeout):
-                pass
-            time.sleep(0.2)
-        raise KeystoneError('GET /v3 never answered 200 in %ds\n%s'
-                            % (timeout, self.logs()))
+        return gunicorn_service.start_command(
+            self.server.bin('keystone-manage'),
+            '--config-file', self.conf_file, *args)
 
     def _populate(self):
         """Projects, users and role assignments, over the REST API."""
@@ -375,26 +314,4 @@ class Keystone:
 
     def logs(self, lines=40):
         """The tails of Keystone's logs, to explain a failure."""
-        tails = []
-        for name in ('keystone.log', 'gunicorn.log'):
-            path = self.workdir / name
-            if path.exists():
-                tail = path.read_text(errors='replace').splitlines()[-lines:]
-                tails.append('==> %s <==\n%s' % (name, '\n'.join(tail)))
-        return '\n'.join(tails)
-
-
-def _listening_socket():
-    sock = socket.socket()
-    sock.bind(('127.0.0.1', 0))
-    sock.listen(128)
-    sock.set_inheritable(True)
-    return sock
-
-
-def _check(proc):
-    """Wait for a keystone-manage; its output in the failure."""
-    out, _ = proc.communicate()
-    if proc.returncode:
-        raise KeystoneError('keystone-manage %s failed (%d):\n%s' % (
-            proc.args[3], proc.returncode, out))
+        return self.server.logs(lines)

@@ -32,7 +32,7 @@ def computes(monkeypatch):
     for host in ('compute1', 'compute2'):
         drv = fake.FakeDriver()
         drv.get_host_uptime = lambda host=host: 'uptime of %s' % host
-        compute = manager.ComputeManager(host, drv, reporter=None)
+        compute = manager.ComputeManager(host, drv, conductor=None)
         server = rpc.get_server(
             messaging.Target(topic=rpcapi.TOPIC, server=host), [compute])
         server.start()
