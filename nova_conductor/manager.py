@@ -65,6 +65,13 @@ def _writes(method):
     return wrapper
 
 
+def _build_check_spacing():
+    """How often to look for builds past ``instance_build_timeout``:
+    never when it is 0 (Nova's default), else at least once a minute."""
+    timeout = CONF.instance_build_timeout
+    return min(60, max(1, timeout // 2)) if timeout > 0 else -1
+
+
 class ConductorManager(periodic_task.PeriodicTasks):
     """Endpoint of topic 'conductor'; also its own service's reporter."""
 
@@ -385,6 +392,34 @@ class ConductorManager(periodic_task.PeriodicTasks):
     def _cell_db(self, cell_uuid):
         """The database URL of a cell, from its mapping."""
         return mappings.get_cell(self._api_db(), cell_uuid).database_connection
+
+    @periodic_task.periodic_task(spacing=_build_check_spacing())
+    def _check_instance_build_time(self, ctxt):
+        """Servers of this cell building for longer than ``[DEFAULT]
+        instance_build_timeout`` go to ERROR and free their host.
+
+        Nova's compute checks its own builds; a compute that died
+        mid-build cannot, so here the conductor does it for its cell.
+        """
+        timeout = CONF.instance_build_timeout
+        with engines.reader(self.cell_url) as session:
+            stuck = instances.builds_older_than(session, timeout)
+        for instance_uuid in stuck:
+            self._build_timed_out(instance_uuid)
+
+    @_writes
+    def _build_timed_out(self, instance_uuid):
+        error = exception.InstanceBuildTimeout()
+        with engines.writer(self.cell_url) as session:
+            try:
+                instances.unplace(session, instance_uuid, {
+                    'vm_state': states.ERROR, 'task_state': None},
+                    expected_vm_state=states.BUILDING)
+            except (exception.InstanceNotFound,
+                    exception.UnexpectedTaskStateError):
+                return
+            instances.add_fault(session, instance_uuid, error, details='')
+        LOG.error('Instance %s: %s', instance_uuid, error.format_message())
 
     @periodic_task.periodic_task(
         spacing=CONF.scheduler.discover_hosts_in_cells_interval,

@@ -7,6 +7,7 @@ finishes while the user deletes the server loses cleanly.
 """
 
 import collections
+import datetime
 import traceback
 
 from oslo_serialization import jsonutils
@@ -97,6 +98,16 @@ def hosts_of(session, instance_uuids):
             main.Instance.deleted == 0, main.Instance.host.is_not(None))))
 
 
+def builds_older_than(session, seconds):
+    """Uuids of servers still building ``seconds`` after they were
+    created (Nova's measure for ``instance_build_timeout``)."""
+    cutoff = timeutils.utcnow() - datetime.timedelta(seconds=seconds)
+    return list(session.scalars(sa.select(main.Instance.uuid).where(
+        main.Instance.vm_state == states.BUILDING,
+        main.Instance.deleted == 0,
+        main.Instance.created_at < cutoff)))
+
+
 def get(session, instance_uuid):
     return _reload(session, instance_uuid)
 
@@ -149,10 +160,11 @@ def move(session, instance_uuid, placement):
     return _reload(session, instance_uuid)
 
 
-def unplace(session, instance_uuid, values):
+def unplace(session, instance_uuid, values, expected_vm_state=_UNSET):
     """Free the server's node and set ``values`` (a build that failed
     for good keeps its record, in ERROR, on no host)."""
     instance = _row(session, instance_uuid, for_update=True)
+    _expect(instance, 'vm_state', expected_vm_state)
     _release(session, instance)
     instance.host = instance.node = instance.compute_id = None
     for key, value in values.items():

@@ -1,0 +1,225 @@
+"""Boot and delete N servers at concurrency C; print how fast it went.
+
+Against a running cloud (only the Python standard library talks to it):
+
+    .venv/bin/python -m benchmarks.boot --endpoint http://127.0.0.1:8774/v2.1 \\
+        --token admin:admin --image <image uuid> --flavor 1 -n 100 -c 10
+
+or, with ``--deploy``, against a throwaway deployment this script starts
+(MariaDB databases, RabbitMQ vhost, a real Glance, the five daemons,
+``--hosts`` simulated compute hosts), removed at the end.
+
+Printed: POST /servers latency p50/p95, time until all are ACTIVE,
+servers/s, time until all deletes are gone from the list, GET
+/servers/detail latency with 0 and N servers, and the peak RSS of each
+nova daemon on this machine while it ran.
+"""
+
+import argparse
+import concurrent.futures
+import contextlib
+import json
+import os
+import statistics
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+
+POLL = 0.05
+DETAIL_SAMPLES = 20
+DAEMONS = ('nova-api', 'nova-conductor', 'nova-scheduler', 'nova-compute',
+           'nova-novncproxy')
+
+
+class Client:
+    """The compute API over urllib, one token, JSON in and out."""
+
+    def __init__(self, endpoint, token):
+        self.endpoint = endpoint.rstrip('/')
+        self.headers = {'X-Auth-Token': token,
+                        'Content-Type': 'application/json',
+                        'Accept': 'application/json',
+                        'OpenStack-API-Version': 'compute 2.37'}
+
+    def request(self, method, path, body=None):
+        """(status, decoded body, seconds)."""
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.endpoint + path, data=data,
+                                     method=method, headers=self.headers)
+        started = time.perf_counter()
+        try:
+            with urllib.request.urlopen(req, timeout=60) as resp:
+                status, raw = resp.status, resp.read()
+        except urllib.error.HTTPError as e:
+            status, raw = e.code, e.read()
+        elapsed = time.perf_counter() - started
+        return status, json.loads(raw) if raw else None, elapsed
+
+
+class RssSampler(threading.Thread):
+    """Peak RSS (MiB) per nova daemon, summed over its processes."""
+
+    def __init__(self, interval=0.2):
+        super().__init__(daemon=True)
+        self.interval = interval
+        self.peak = dict.fromkeys(DAEMONS, 0.0)
+        self._stop = threading.Event()
+
+    def run(self):
+        while not self._stop.is_set():
+            for daemon, mib in _rss_by_daemon().items():
+                self.peak[daemon] = max(self.peak[daemon], mib)
+            self._stop.wait(self.interval)
+
+    def stop(self):
+        self._stop.set()
+        self.join()
+
+
+def _rss_by_daemon():
+    totals = dict.fromkeys(DAEMONS, 0.0)
+    for pid in filter(str.isdigit, os.listdir('/proc')):
+        with contextlib.suppress(OSError):
+            with open('/proc/%s/cmdline' % pid, 'rb') as f:
+                argv = f.read().split(b'\0')
+            daemon = _daemon_of(argv)
+            if daemon:
+                totals[daemon] += _rss_mib(pid)
+    return totals
+
+
+def _daemon_of(argv):
+    for arg in argv[:2]:
+        name = os.path.basename(arg.decode(errors='replace'))
+        if name in DAEMONS:
+            return name
+    return None
+
+
+def _rss_mib(pid):
+    with open('/proc/%s/status' % pid) as f:
+        for line in f:
+            if line.startswith('VmRSS:'):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def _detail_latency(client):
+    """Median seconds of GET /servers/detail."""
+    samples = []
+    for _ in range(DETAIL_SAMPLES):
+        status, _body, elapsed = client.request('GET', '/servers/detail')
+        if status != 200:
+            raise SystemExit('GET /servers/detail answered %d' % status)
+        samples.append(elapsed)
+    return statistics.median(samples)
+
+
+def _wait(client, ids, done, timeout):
+    """Poll the list until done(statuses by id) holds; seconds."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        _status, body, _elapsed = client.request('GET', '/servers/detail')
+        statuses = {s['id']: s['status'] for s in body['servers']
+                    if s['id'] in ids}
+        if done(statuses):
+            return time.perf_counter() - started, statuses
+        time.sleep(POLL)
+    raise SystemExit('timed out after %ds: %s' % (timeout, statuses))
+
+
+def run(client, image, flavor, count, concurrency, timeout):
+    """Boot ``count`` servers, then delete them; figures as a dict."""
+    figures = {'detail_0': _detail_latency(client)}
+    body = {'server': {'name': 'bench', 'imageRef': image,
+                       'flavorRef': flavor, 'networks': 'none'}}
+
+    def create(_index):
+        return client.request('POST', '/servers', body)
+
+    started = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
+        results = list(pool.map(create, range(count)))
+    refused = [r for r in results if r[0] != 202]
+    if refused:
+        raise SystemExit('%d creates refused, e.g. %s' % (
+            len(refused), refused[0][1]))
+    ids = {r[1]['server']['id'] for r in results}
+    latencies = [r[2] for r in results]
+    figures.update(post_p50=_percentile(latencies, 0.5),
+                   post_p95=_percentile(latencies, 0.95))
+    _elapsed, statuses = _wait(
+        client, ids, lambda s: len(s) == count and all(
+            v in ('ACTIVE', 'ERROR') for v in s.values()), timeout)
+    figures['all_active'] = time.perf_counter() - started
+    figures['errors'] = sum(v == 'ERROR' for v in statuses.values())
+    figures['servers_per_s'] = count / figures['all_active']
+    figures['detail_n'] = _detail_latency(client)
+
+    started = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(lambda i: client.request('DELETE', '/servers/%s' % i),
+                      ids))
+    _wait(client, ids, lambda s: not s, timeout)
+    figures['all_deleted'] = time.perf_counter() - started
+    return figures
+
+
+def report(figures, count, peak_rss):
+    print('POST /servers latency      p50 %6.1f ms   p95 %6.1f ms' % (
+        figures['post_p50'] * 1000, figures['post_p95'] * 1000))
+    print('all %d ACTIVE after        %6.2f s  (%.1f servers/s, %d ERROR)'
+          % (count, figures['all_active'], figures['servers_per_s'],
+             figures['errors']))
+    print('all deleted after          %6.2f s' % figures['all_deleted'])
+    print('GET /servers/detail        %6.1f ms with 0, %6.1f ms with %d'
+          % (figures['detail_0'] * 1000, figures['detail_n'] * 1000, count))
+    for daemon, mib in peak_rss.items():
+        print('peak RSS %-17s %6.0f MiB' % (daemon, mib))
+    print('peak RSS all daemons       %6.0f MiB' % sum(peak_rss.values()))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--endpoint', default='http://127.0.0.1:8774/v2.1')
+    parser.add_argument('--token', default='admin:admin')
+    parser.add_argument('--image', help='image uuid (required without '
+                        '--deploy)')
+    parser.add_argument('--flavor', default='1')
+    parser.add_argument('-n', '--count', type=int, default=100)
+    parser.add_argument('-c', '--concurrency', type=int, default=10)
+    parser.add_argument('--timeout', type=int, default=300)
+    parser.add_argument('--deploy', action='store_true',
+                        help='start a throwaway deployment to measure')
+    parser.add_argument('--hosts', type=int, default=10,
+                        help='simulated compute hosts with --deploy')
+    args = parser.parse_args(argv)
+    with contextlib.ExitStack() as stack:
+        if args.deploy:
+            from benchmarks import _cloud  # noqa: PLC0415 - only here
+            cloud = stack.enter_context(_cloud.cloud(args.hosts))
+            args.endpoint, args.image = cloud.endpoint, cloud.image_id
+            args.token, args.flavor = 'admin:admin', cloud.flavor_id
+        if not args.image:
+            parser.error('--image is required without --deploy')
+        client = Client(args.endpoint, args.token)
+        sampler = RssSampler()
+        sampler.start()
+        try:
+            figures = run(client, args.image, args.flavor, args.count,
+                          args.concurrency, args.timeout)
+        finally:
+            sampler.stop()
+        report(figures, args.count, sampler.peak)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
