@@ -52,6 +52,7 @@ import re
 import unicodedata
 
 import jsonschema
+from oslo_utils import timeutils
 from oslo_utils import uuidutils
 
 from common import exception
@@ -146,6 +147,18 @@ def _base64_format(instance):
     try:
         base64.b64decode(instance.encode('ascii'))
     except (UnicodeEncodeError, binascii.Error):
+        return False
+    return True
+
+
+@FORMAT_CHECKER.checks('date-time')
+def _date_time_format(instance):
+    """ISO 8601, as Nova parses it (``changes-since``)."""
+    if not isinstance(instance, str):
+        return True
+    try:
+        timeutils.parse_isotime(instance)
+    except ValueError:
         return False
     return True
 

@@ -247,8 +247,8 @@ def test_anti_affinity_holds_under_parallel_creates(make_cloud):
                            'flavorRef': '1', 'networks': 'none'},
                 'os:scheduler_hints': hints}
         with concurrent.futures.ThreadPoolExecutor(3) as pool:
-            created = list(pool.map(lambda _: cloud.api(
-                'POST', '/servers', version='2.37', json=body), range(3)))
+            created = list(pool.map(lambda b: cloud.api(
+                'POST', '/servers', version='2.37', json=b), [body] * 3))
         servers = [_wait_status(cloud, r.json()['server']['id'])
                    for r in created]
         assert [s['status'] for s in servers] == ['ACTIVE'] * 3
