@@ -404,3 +404,7 @@ class InstanceTagNotFound(NotFound):
 
 class InvalidStrTime(Invalid):
     msg_fmt = 'Invalid datetime string: %(reason)s'
+
+
+class SchedulerHostFilterNotFound(NotFound):
+    msg_fmt = 'Scheduler Host Filter %(filter_name)s could not be found.'
