@@ -2,8 +2,9 @@
 
 Against a running cloud (only the Python standard library talks to it):
 
-    .venv/bin/python -m benchmarks.boot --endpoint http://127.0.0.1:8774/v2.1 \\
-        --token admin:admin --image <image uuid> --flavor 1 -n 100 -c 10
+    .venv/bin/python -m benchmarks.boot \\
+        --endpoint http://127.0.0.1:8774/v2.1 --token admin:admin \\
+        --image <image uuid> --flavor 1 -n 100 -c 10
 
 or, with ``--deploy``, against a throwaway deployment this script starts
 (MariaDB databases, RabbitMQ vhost, a real Glance, the five daemons,
