@@ -47,6 +47,14 @@ def response(code):
     return decorate
 
 
+def body_optional(action):
+    """Declare an action that takes no body (a schema of type null,
+    as adding a server tag): a request without one calls it with
+    ``body=None`` instead of being refused."""
+    action.body_optional = True
+    return action
+
+
 def _compile(template):
     """'/os-services/{id}' -> a regex capturing ``id``."""
     pattern = _PARAM.sub(r'(?P<\1>[^/]+)', re.escape(template).replace(
@@ -100,7 +108,7 @@ class Router:
                 version = self._version(req)
             action, params = self._match(req, version)
             if req.method in _BODY_METHODS:
-                params['body'] = _json_body(req)
+                params['body'] = _json_body(req, action)
             result = action(req, **params)
             response = _render(result, getattr(action, 'wsgi_code', 200))
         except Exception as error:
@@ -144,8 +152,10 @@ class Router:
         raise webob.exc.HTTPNotFound()
 
 
-def _json_body(req):
+def _json_body(req, action):
     if not req.body:
+        if getattr(action, 'body_optional', False):
+            return None
         # Nova calls the action without a body, which then fails.
         raise webob.exc.HTTPBadRequest()
     try:

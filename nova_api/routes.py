@@ -16,12 +16,18 @@ from nova_api.controllers import flavor_access
 from nova_api.controllers import flavor_extra_specs
 from nova_api.controllers import flavors
 from nova_api.controllers import hypervisors
+from nova_api.controllers import instance_actions
 from nova_api.controllers import keypairs
 from nova_api.controllers import limits
 from nova_api.controllers import quota_classes
 from nova_api.controllers import quota_sets
+from nova_api.controllers import server_external_events
 from nova_api.controllers import server_groups
+from nova_api.controllers import server_metadata
+from nova_api.controllers import server_tags
+from nova_api.controllers import servers
 from nova_api.controllers import services
+from nova_api.controllers import simple_tenant_usage
 from nova_api.controllers import versions
 
 Aggregates = aggregates.AggregatesController
@@ -31,12 +37,18 @@ FlavorAccess = flavor_access.FlavorAccessController
 FlavorExtraSpecs = flavor_extra_specs.FlavorExtraSpecsController
 Flavors = flavors.FlavorsController
 Hypervisors = hypervisors.HypervisorsController
+InstanceActions = instance_actions.InstanceActionsController
 Keypairs = keypairs.KeypairController
 Limits = limits.LimitsController
 QuotaClassSets = quota_classes.QuotaClassSetsController
 QuotaSets = quota_sets.QuotaSetsController
+ServerExternalEvents = server_external_events.ServerExternalEventsController
 ServerGroups = server_groups.ServerGroupsController
+ServerMetadata = server_metadata.ServerMetadataController
+ServerTags = server_tags.ServerTagsController
+Servers = servers.ServersController
 Services = services.ServicesController
+SimpleTenantUsage = simple_tenant_usage.SimpleTenantUsageController
 
 # The root, outside any version: no token, no microversion.
 ROOT_ROUTES = (
@@ -106,6 +118,8 @@ ROUTES = (
     ('GET', '/os-quota-sets/{id}/defaults', QuotaSets, 'defaults'),
     ('GET', '/os-quota-sets/{id}/detail', QuotaSets, 'detail'),
 
+    ('POST', '/os-server-external-events', ServerExternalEvents, 'create'),
+
     ('GET', '/os-server-groups', ServerGroups, 'index'),
     ('POST', '/os-server-groups', ServerGroups, 'create'),
     ('GET', '/os-server-groups/{id}', ServerGroups, 'show'),
@@ -115,4 +129,32 @@ ROUTES = (
     ('PUT', '/os-services/{id}', Services, 'update_v21'),
     ('PUT', '/os-services/{id}', Services, 'update'),
     ('DELETE', '/os-services/{id}', Services, 'delete'),
+
+    ('GET', '/os-simple-tenant-usage', SimpleTenantUsage, 'index'),
+    ('GET', '/os-simple-tenant-usage/{id}', SimpleTenantUsage, 'show'),
+
+    ('GET', '/servers', Servers, 'index'),
+    ('POST', '/servers', Servers, 'create'),
+    ('GET', '/servers/detail', Servers, 'detail'),
+    ('GET', '/servers/{id}', Servers, 'show'),
+    ('PUT', '/servers/{id}', Servers, 'update'),
+    ('DELETE', '/servers/{id}', Servers, 'delete'),
+    ('POST', '/servers/{id}/action', Servers, 'action'),
+    ('GET', '/servers/{server_id}/metadata', ServerMetadata, 'index'),
+    ('POST', '/servers/{server_id}/metadata', ServerMetadata, 'create'),
+    ('PUT', '/servers/{server_id}/metadata', ServerMetadata, 'update_all'),
+    ('GET', '/servers/{server_id}/metadata/{id}', ServerMetadata, 'show'),
+    ('PUT', '/servers/{server_id}/metadata/{id}', ServerMetadata, 'update'),
+    ('DELETE', '/servers/{server_id}/metadata/{id}', ServerMetadata,
+     'delete'),
+    ('GET', '/servers/{server_id}/os-instance-actions', InstanceActions,
+     'index'),
+    ('GET', '/servers/{server_id}/os-instance-actions/{id}', InstanceActions,
+     'show'),
+    ('GET', '/servers/{server_id}/tags', ServerTags, 'index'),
+    ('PUT', '/servers/{server_id}/tags', ServerTags, 'update_all'),
+    ('DELETE', '/servers/{server_id}/tags', ServerTags, 'delete_all'),
+    ('GET', '/servers/{server_id}/tags/{id}', ServerTags, 'show'),
+    ('PUT', '/servers/{server_id}/tags/{id}', ServerTags, 'update'),
+    ('DELETE', '/servers/{server_id}/tags/{id}', ServerTags, 'delete'),
 )

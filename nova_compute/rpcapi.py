@@ -35,8 +35,8 @@ class ComputeAPI:
 
     def get_host_uptime(self, ctxt, host):
         """The ``uptime`` line of the hypervisor behind ``host``."""
-        return self.client.prepare(server=host).call(ctxt,
-                                                     'get_host_uptime')
+        return self.client.prepare(server=host, version='1.0').call(
+            ctxt, 'get_host_uptime')
 
     def build_and_run_instance(self, ctxt, host, instance, image,
                                admin_password, block_device_mapping,

@@ -44,18 +44,18 @@ class ConductorAPI:
         before the conductor's queue exists is lost, and waiting the
         full ``rpc_response_timeout`` for it only delays the start.
         """
-        return self.client.prepare(timeout=timeout).call(
+        return self.client.prepare(timeout=timeout, version='1.0').call(
             ctxt, 'service_register', host=host, binary=binary, topic=topic)
 
     def service_heartbeat(self, ctxt, service_id):
         """Record that the service is alive (report_count, last_seen_up)."""
-        return self.client.prepare().call(ctxt, 'service_heartbeat',
-                                          service_id=service_id)
+        return self.client.prepare(version='1.0').call(
+            ctxt, 'service_heartbeat', service_id=service_id)
 
     def compute_node_update(self, ctxt, service_id, host,
                             hypervisor_hostname, values):
         """Create or update a compute node from a resource report."""
-        return self.client.prepare().call(
+        return self.client.prepare(version='1.0').call(
             ctxt, 'compute_node_update', service_id=service_id, host=host,
             hypervisor_hostname=hypervisor_hostname, values=values)
 

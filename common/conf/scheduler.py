@@ -171,6 +171,7 @@ those in ``enabled_filters`` are used.
     cfg.ListOpt(
         'enabled_filters',
         default=[
+            'AvailabilityZoneFilter',
             'ComputeFilter',
             'ComputeCapabilitiesFilter',
             'ImagePropertiesFilter',
@@ -180,6 +181,9 @@ those in ``enabled_filters`` are used.
         help="""
 Filters applied to each candidate host, in this order; put the ones
 that discard most hosts first. Each must be in ``available_filters``.
+The VCPU, MEMORY_MB and DISK_GB checks, which stand in for placement,
+always run before them. Unlike Nova's default, AvailabilityZoneFilter is
+included: there is no placement prefilter for availability zones.
 """),
     cfg.ListOpt(
         'weight_classes',

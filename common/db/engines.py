@@ -16,6 +16,7 @@ fails instead of writing.
 import contextlib
 import functools
 import random
+import re
 import threading
 import time
 
@@ -103,11 +104,20 @@ def _create_engine(url):
 
 
 def _sqlite_pragmas(dbapi_conn, _record):
-    """Make SQLite enforce foreign keys, as MySQL's InnoDB does."""
+    """Make SQLite enforce foreign keys, as MySQL's InnoDB does, and
+    give it MySQL's ``REGEXP`` (case-insensitive, as MySQL's on its
+    default collations), which the server list's filters use."""
     statements = ['PRAGMA foreign_keys=ON']
     if not _WRITES_ALLOWED:
         statements.append('PRAGMA query_only=ON')
     _execute(dbapi_conn, statements)
+    dbapi_conn.create_function('REGEXP', 2, _regexp, deterministic=True)
+
+
+def _regexp(pattern, value):
+    """SQLite calls ``value REGEXP pattern`` as regexp(pattern, value)."""
+    return value is not None and re.search(
+        pattern, str(value), re.IGNORECASE) is not None
 
 
 def _mysql_session(dbapi_conn, _record):

@@ -3,7 +3,6 @@
 ``list_rules`` is the ``oslo.policy.policies`` entry point (namespace
 ``nova``) that ``oslopolicy-sample-generator`` reads, and what the
 enforcer registers; a module per API area declares its own rules.
-Servers' rules are not here yet.
 """
 
 import itertools
@@ -11,24 +10,34 @@ import itertools
 from nova_api.policies import aggregates
 from nova_api.policies import availability_zone
 from nova_api.policies import base
+from nova_api.policies import extended_server_attributes
 from nova_api.policies import extensions
 from nova_api.policies import flavor_access
 from nova_api.policies import flavor_extra_specs
 from nova_api.policies import flavor_manage
 from nova_api.policies import hypervisors
+from nova_api.policies import instance_actions
 from nova_api.policies import keypairs
 from nova_api.policies import limits
 from nova_api.policies import quota_class_sets
 from nova_api.policies import quota_sets
+from nova_api.policies import server_external_events
 from nova_api.policies import server_groups
+from nova_api.policies import server_metadata
+from nova_api.policies import server_tags
+from nova_api.policies import servers
 from nova_api.policies import services
+from nova_api.policies import simple_tenant_usage
 
 # base first: the sample file then opens with the rules the others
 # are written in; the areas follow alphabetically.
 AREAS = (
-    base, aggregates, availability_zone, extensions, flavor_access,
-    flavor_extra_specs, flavor_manage, hypervisors, keypairs, limits,
-    quota_class_sets, quota_sets, server_groups, services,
+    base, aggregates, availability_zone, extended_server_attributes,
+    extensions, flavor_access, flavor_extra_specs, flavor_manage,
+    hypervisors, instance_actions, keypairs, limits, quota_class_sets,
+    quota_sets, server_external_events,
+    server_groups, server_metadata, server_tags, servers, services,
+    simple_tenant_usage,
 )
 
 

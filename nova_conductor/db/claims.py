@@ -11,6 +11,7 @@ always the host's reserved amounts plus the servers placed on it;
 """
 
 from oslo_serialization import jsonutils
+from oslo_utils import timeutils
 import sqlalchemy as sa
 
 from common import conf
@@ -99,7 +100,7 @@ def _add(vcpus, memory_mb, disk_gb, servers):
         'free_ram_mb': sa.func.coalesce(_NODE.free_ram_mb, 0) - memory_mb,
         'free_disk_gb': sa.func.coalesce(_NODE.free_disk_gb, 0) - disk_gb,
         'running_vms': sa.func.coalesce(_NODE.running_vms, 0) + servers,
-        'updated_at': sa.func.now(),
+        'updated_at': timeutils.utcnow(),
     }
 
 

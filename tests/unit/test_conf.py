@@ -114,7 +114,7 @@ NOVA_DEFAULTS = [
     ('filter_scheduler', 'io_ops_weight_multiplier', -1.0),
     ('filter_scheduler', 'build_failure_weight_multiplier', 1000000.0),
     ('filter_scheduler', 'enabled_filters', [
-        'ComputeFilter', 'ComputeCapabilitiesFilter',
+        'AvailabilityZoneFilter', 'ComputeFilter', 'ComputeCapabilitiesFilter',
         'ImagePropertiesFilter', 'ServerGroupAntiAffinityFilter',
         'ServerGroupAffinityFilter']),
     ('compute', 'consecutive_build_service_disable_threshold', 10),

@@ -105,6 +105,56 @@ EXPECTED = {
     'os_compute_api:os-aggregates:set_metadata': ADMIN,
     'os_compute_api:os-aggregates:images': ADMIN,
     'os_compute_api:extensions': ANYONE,
+    'os_compute_api:servers:index': READER_OR_ADMIN,
+    'os_compute_api:servers:detail': READER_OR_ADMIN,
+    'os_compute_api:servers:index:get_all_tenants': ADMIN,
+    'os_compute_api:servers:detail:get_all_tenants': ADMIN,
+    'os_compute_api:servers:allow_all_filters': ADMIN,
+    'os_compute_api:servers:show': READER_OR_ADMIN,
+    'os_compute_api:servers:show:flavor-extra-specs': READER_OR_ADMIN,
+    'os_compute_api:servers:show:host_status': ADMIN,
+    'os_compute_api:servers:show:host_status:unknown-only': ADMIN,
+    'os_compute_api:servers:create:forced_host': ADMIN,
+    'os_compute_api:servers:create:zero_disk_flavor': ADMIN,
+    'os_compute_api:servers:create': MEMBER_OR_ADMIN,
+    'os_compute_api:servers:create:attach_volume': MEMBER_OR_ADMIN,
+    'os_compute_api:servers:create:attach_network': MEMBER_OR_ADMIN,
+    'os_compute_api:servers:create:trusted_certs': MEMBER_OR_ADMIN,
+    'os_compute_api:servers:delete': MEMBER_OR_ADMIN,
+    'os_compute_api:servers:update': MEMBER_OR_ADMIN,
+    'os_compute_api:servers:confirm_resize': MEMBER_OR_ADMIN,
+    'os_compute_api:servers:revert_resize': MEMBER_OR_ADMIN,
+    'os_compute_api:servers:reboot': MEMBER_OR_ADMIN,
+    'os_compute_api:servers:resize': MEMBER_OR_ADMIN,
+    'os_compute_api:servers:rebuild': MEMBER_OR_ADMIN,
+    'os_compute_api:servers:rebuild:trusted_certs': MEMBER_OR_ADMIN,
+    'os_compute_api:servers:create_image': MEMBER_OR_ADMIN,
+    'os_compute_api:servers:create_image:allow_volume_backed': MEMBER_OR_ADMIN,
+    'os_compute_api:servers:start': MEMBER_OR_ADMIN,
+    'os_compute_api:servers:stop': MEMBER_OR_ADMIN,
+    'os_compute_api:servers:trigger_crash_dump': MEMBER_OR_ADMIN,
+    'os_compute_api:os-extended-server-attributes': ADMIN,
+    'os_compute_api:server-metadata:index': READER_OR_ADMIN,
+    'os_compute_api:server-metadata:show': READER_OR_ADMIN,
+    'os_compute_api:server-metadata:create': MEMBER_OR_ADMIN,
+    'os_compute_api:server-metadata:update_all': MEMBER_OR_ADMIN,
+    'os_compute_api:server-metadata:update': MEMBER_OR_ADMIN,
+    'os_compute_api:server-metadata:delete': MEMBER_OR_ADMIN,
+    'os_compute_api:os-server-tags:index': READER_OR_ADMIN,
+    'os_compute_api:os-server-tags:show': READER_OR_ADMIN,
+    'os_compute_api:os-server-tags:update': MEMBER_OR_ADMIN,
+    'os_compute_api:os-server-tags:update_all': MEMBER_OR_ADMIN,
+    'os_compute_api:os-server-tags:delete': MEMBER_OR_ADMIN,
+    'os_compute_api:os-server-tags:delete_all': MEMBER_OR_ADMIN,
+    'os_compute_api:os-instance-actions:list': READER_OR_ADMIN,
+    'os_compute_api:os-instance-actions:show': READER_OR_ADMIN,
+    'os_compute_api:os-instance-actions:events': ADMIN,
+    'os_compute_api:os-instance-actions:events:details': ADMIN,
+    # The service role only, which no persona has: see
+    # test_external_events_are_for_services.
+    'os_compute_api:os-server-external-events:create': set(),
+    'os_compute_api:os-simple-tenant-usage:list': ADMIN,
+    'os_compute_api:os-simple-tenant-usage:show': READER_OR_ADMIN,
 }
 
 BASE_RULES = {
@@ -176,12 +226,30 @@ def test_keypairs_of_the_caller_are_the_default_target():
     assert _allowed('admin', action, other_user)
 
 
+@pytest.mark.parametrize('action, expected', [
+    ('compute:servers:create:requested_destination', ADMIN),
+    ('network:attach_external_network', ADMIN),
+    ('compute:servers:resize:cross_cell', set()),
+])
+def test_servers_rules_named_outside_the_api_namespace(action, expected):
+    allowed = {persona for persona in PERSONAS if _allowed(persona, action)}
+    assert allowed == expected
+
+
 def test_server_group_is_created_in_the_callers_project():
     action = 'os_compute_api:os-server-groups:create'
     assert policy.authorize(PERSONAS['admin'], action)
     assert policy.authorize(PERSONAS['other_project'], action)
     with pytest.raises(exception.PolicyNotAuthorized):
         policy.authorize(PERSONAS['reader'], action)
+
+
+def test_external_events_are_for_services():
+    action = 'os_compute_api:os-server-external-events:create'
+    neutron = _context('neutron', 'service', 'service')
+    assert policy.authorize(neutron, action, {})
+    with pytest.raises(exception.PolicyNotAuthorized):
+        policy.authorize(PERSONAS['admin'], action, {})
 
 
 def test_refusal_is_novas_403():
