@@ -7,6 +7,7 @@ MySQL.  Set ``NOVA_TEST_MYSQL_URL`` to use another server (a URL without
 a database name, e.g. ``mysql+pymysql://root:secret@db.example``).
 """
 
+import contextlib
 import os
 import re
 import uuid
@@ -35,22 +36,9 @@ def admin_engine():
     return sa.create_engine(url, poolclass=sa.pool.NullPool)
 
 
-@pytest.fixture
-def mysql_db():
-    """Factory: ``mysql_db(prefix='db')`` -> URL of a new empty database.
-
-    The database is called ``nt_<prefix>_<random>``, created with the
-    utf8mb4 character set, and dropped when the test ends (engines that
-    ``common.db.engines`` pooled for it are disposed first).  Call it
-    several times for several databases, e.g. an API and a cell DB::
-
-        def test_something(mysql_db):
-            api_url = mysql_db('api')
-            cell_url = mysql_db('cell1')
-
-    The URL is ``mysql+pymysql://root@127.0.0.1/<name>?charset=utf8mb4``
-    with the default server.
-    """
+@contextlib.contextmanager
+def databases():
+    """Factory of fresh databases, all dropped when the block ends."""
     admin = admin_engine()
     created = []
 
@@ -71,10 +59,38 @@ def mysql_db():
         created.append((name, url))
         return url
 
-    yield create
+    try:
+        yield create
+    finally:
+        for name, url in created:
+            engines.get_engine(url).dispose()
+            with admin.connect() as conn:
+                conn.execute(sa.text('DROP DATABASE IF EXISTS `%s`' % name))
+        admin.dispose()
 
-    for name, url in created:
-        engines.get_engine(url).dispose()
-        with admin.connect() as conn:
-            conn.execute(sa.text('DROP DATABASE IF EXISTS `%s`' % name))
-    admin.dispose()
+
+@pytest.fixture
+def mysql_db():
+    """Factory: ``mysql_db(prefix='db')`` -> URL of a new empty database.
+
+    The database is called ``nt_<prefix>_<random>``, created with the
+    utf8mb4 character set, and dropped when the test ends (engines that
+    ``common.db.engines`` pooled for it are disposed first).  Call it
+    several times for several databases, e.g. an API and a cell DB::
+
+        def test_something(mysql_db):
+            api_url = mysql_db('api')
+            cell_url = mysql_db('cell1')
+
+    The URL is ``mysql+pymysql://root@127.0.0.1/<name>?charset=utf8mb4``
+    with the default server.
+    """
+    with databases() as create:
+        yield create
+
+
+@pytest.fixture(scope='module')
+def module_mysql_db():
+    """``mysql_db`` for a fixture shared by a module's tests."""
+    with databases() as create:
+        yield create

@@ -7,6 +7,7 @@ and check what the API shows and what the databases hold.
 """
 
 import concurrent.futures
+import contextlib
 import json
 
 import pytest
@@ -35,45 +36,65 @@ def _compute_conf(cloud, name, hosts, servers_per_host):
         'local_gb = 1000\n') % (name, hosts, 512 * servers_per_host))
 
 
+@contextlib.contextmanager
+def _running_cloud(directory, mysql_db, glance, computes):
+    """A cloud whose computes are [(name, hosts, room per host)], its
+    daemons up, hosts discovered, an image and m1.tiny ready."""
+    with rabbit.vhost() as transport_url:
+        c = daemons.Cloud(directory, mysql_db, transport_url)
+        try:
+            _start(c, glance, computes)
+            yield c
+        finally:
+            c.stop_all()
+
+
+def _start(c, glance, computes):
+    # Quotas off: the tests boot more servers than Nova's defaults allow
+    # (the quota test sets its project's limit itself).
+    shared_conf = c.conf_file('shared.conf', (
+        '[glance]\napi_servers = %s\n[quota]\ninstances = -1\n'
+        'cores = -1\nram = -1\n') % glance.url)
+    c.start('nova-conductor', shared_conf)
+    c.start('nova-scheduler', shared_conf)
+    total = 0
+    for name, hosts, per_host in computes:
+        c.start('nova-compute', shared_conf,
+                _compute_conf(c, name, hosts, per_host), name=name)
+        total += hosts
+    c.start('nova-api', shared_conf)
+    c.wait_for_api()
+    c.wait_for(lambda: len(c.compute_nodes()) == total, timeout=120)
+    # A call sent before the scheduler's queue exists is lost.
+    c.wait_for(lambda: c.up().get(('nova-scheduler', 'controller')))
+    assert c.manage('cell_v2', 'discover_hosts') == 0
+    c.image = glance.create_image('cirros', disk_format='qcow2')
+    created = c.api('POST', '/flavors', json={'flavor': FLAVOR})
+    assert created.status_code == 200, created.text
+
+
+@pytest.fixture(autouse=True, scope='module')
+def _service_down_time():
+    """is_up() in this process judges with the clouds' setting."""
+    conf.CONF.set_override('service_down_time', 5)
+    yield
+    conf.CONF.clear_override('service_down_time')
+
+
+@pytest.fixture(scope='module')
+def shared_cloud(tmp_path_factory, module_mysql_db, glance):
+    """One cloud for the tests that only add their own servers."""
+    with _running_cloud(tmp_path_factory.mktemp('shared'), module_mysql_db,
+                        glance, (('compute', 2, 1000),)) as c:
+        yield c
+
+
 @pytest.fixture
 def make_cloud(tmp_path, mysql_db, glance):
-    """Factory: a cloud whose computes are [(name, hosts, per host)]."""
-    clouds = []
-
-    def make(computes=(('compute', 1, 1000),), **options):
-        vhost = rabbit.vhost()
-        transport_url = vhost.__enter__()
-        c = daemons.Cloud(tmp_path, mysql_db, transport_url, **options)
-        clouds.append((c, vhost))
-        # Quotas off: the tests boot more servers than Nova's defaults
-        # allow (one test sets a project's limit itself).
-        glance_conf = c.conf_file('glance.conf', (
-            '[glance]\napi_servers = %s\n[quota]\ninstances = -1\n'
-            'cores = -1\nram = -1\n') % glance.url)
-        conf.CONF.set_override('service_down_time', 5)
-        c.start('nova-conductor', glance_conf)
-        c.start('nova-scheduler', glance_conf)
-        total = 0
-        for name, hosts, per_host in computes:
-            c.start('nova-compute', glance_conf,
-                    _compute_conf(c, name, hosts, per_host), name=name)
-            total += hosts
-        c.start('nova-api', glance_conf)
-        c.wait_for_api()
-        c.wait_for(lambda: len(c.compute_nodes()) == total, timeout=120)
-        # A call sent before the scheduler's queue exists is lost.
-        c.wait_for(lambda: c.up().get(('nova-scheduler', 'controller')))
-        assert c.manage('cell_v2', 'discover_hosts') == 0
-        c.image = glance.create_image('cirros', disk_format='qcow2')
-        created = c.api('POST', '/flavors', json={'flavor': FLAVOR})
-        assert created.status_code == 200, created.text
-        return c
-
-    yield make
-    for c, vhost in clouds:
-        c.stop_all()
-        vhost.__exit__(None, None, None)
-    conf.CONF.clear_override('service_down_time')
+    """Factory: a cloud of its own, for tests that size or break it."""
+    with contextlib.ExitStack() as stack:
+        yield lambda computes: stack.enter_context(
+            _running_cloud(tmp_path, mysql_db, glance, computes))
 
 
 def _boot(cloud, name='vm', version='2.37', **server):
@@ -104,9 +125,21 @@ class _Resp(dict):
         self.status = response.status_code
 
 
-def test_boot_show_list_update_delete(make_cloud):
-    cloud = make_cloud()
-    created = _boot(cloud, metadata={'role': 'web'})
+def _node_usage(cloud, host):
+    with engines.reader(cloud.cell_url) as session:
+        node = session.scalars(sa.select(main.ComputeNode).where(
+            main.ComputeNode.host == host)).one()
+    return node.memory_mb_used, node.running_vms
+
+
+def _count(url, model):
+    with engines.reader(url) as session:
+        return session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_boot_show_list_update_delete(shared_cloud):
+    cloud = shared_cloud
+    created = _boot(cloud, name='lifecycle', metadata={'role': 'web'})
     assert created.status_code == 202, created.text
     _validate(schema.create_server_with_admin_pass, created)
     server_id = created.json()['server']['id']
@@ -116,15 +149,14 @@ def test_boot_show_list_update_delete(make_cloud):
     assert (server['status'], server['OS-EXT-STS:vm_state'],
             server['OS-EXT-STS:task_state'],
             server['OS-EXT-STS:power_state']) == ('ACTIVE', 'active', None, 1)
-    assert server['OS-EXT-SRV-ATTR:host'] == 'compute-0001' or \
-        server['OS-EXT-SRV-ATTR:host'] == 'compute'
+    host = server['OS-EXT-SRV-ATTR:host']
+    assert host in ('compute-0001', 'compute-0002')
     assert server['metadata'] == {'role': 'web'}
-    shown = cloud.api('GET', '/servers/%s' % server_id)
-    _validate(schema.get_server, shown)
+    _validate(schema.get_server, cloud.api('GET', '/servers/%s' % server_id))
 
-    listed = cloud.api('GET', '/servers?name=^vm$').json()['servers']
+    listed = cloud.api('GET', '/servers?name=^lifecycle$').json()['servers']
     assert [s['id'] for s in listed] == [server_id]
-    detail = cloud.api('GET', '/servers/detail?status=ACTIVE')
+    detail = cloud.api('GET', '/servers/detail?name=^lifecycle$&status=ACTIVE')
     _validate(schema.list_servers_detail, detail)
     assert [s['id'] for s in detail.json()['servers']] == [server_id]
 
@@ -133,36 +165,39 @@ def test_boot_show_list_update_delete(make_cloud):
     assert renamed.status_code == 200, renamed.text
     assert renamed.json()['server']['name'] == 'renamed'
 
+    used, servers = _node_usage(cloud, host)
     deleted = cloud.api('DELETE', '/servers/%s' % server_id)
     assert deleted.status_code == 204, deleted.text
     cloud.wait_for(lambda: cloud.api(
         'GET', '/servers/%s' % server_id).status_code == 404)
     gone = cloud.api('GET', '/servers/%s' % server_id).json()
     assert gone['itemNotFound']['code'] == 404
+    assert _node_usage(cloud, host) == (used - 512, servers - 1)
     with engines.reader(cloud.cell_url) as session:
-        node = session.scalars(sa.select(main.ComputeNode)).one()
         actions = session.scalars(sa.select(main.InstanceAction.action).where(
             main.InstanceAction.instance_uuid == server_id)).all()
-    assert (node.memory_mb_used, node.running_vms) == (0, 0)
     assert sorted(actions) == ['create', 'delete']
 
 
-def test_no_valid_host_explains_which_filters_removed_hosts(make_cloud):
-    cloud = make_cloud(computes=(('compute', 2, 1),))
-    huge = {'name': 'huge', 'ram': 4096, 'vcpus': 1, 'disk': 1,
+def test_no_valid_host_explains_which_filters_removed_hosts(shared_cloud):
+    cloud = shared_cloud
+    huge = {'name': 'huge', 'ram': 1024 * 1024, 'vcpus': 1, 'disk': 1,
             'id': 'huge'}
     assert cloud.api('POST', '/flavors',
                      json={'flavor': huge}).status_code == 200
     created = _boot(cloud, flavorRef='huge')
     assert created.status_code == 202, created.text
-    server = _wait_status(cloud, created.json()['server']['id'])
+    server_id = created.json()['server']['id']
+    server = _wait_status(cloud, server_id)
     assert server['status'] == 'ERROR'
     fault = server['fault']
     assert fault['code'] == 500
-    assert fault['message'].startswith('No valid host was found.')
-    assert 'MEMORY_MB' in fault['message'], fault
+    assert fault['message'] == (
+        'No valid host was found. There are not enough hosts available. '
+        '2 hosts: MEMORY_MB 2->0'), fault
     with engines.reader(cloud.api_url) as session:
-        mapping = session.scalars(sa.select(api.InstanceMapping)).one()
+        mapping = session.scalars(sa.select(api.InstanceMapping).where(
+            api.InstanceMapping.instance_uuid == server_id)).one()
         cell = session.get(api.CellMapping, mapping.cell_id)
     assert cell.name == 'cell0'
 
@@ -176,20 +211,19 @@ def test_no_valid_host_explains_which_filters_removed_hosts(make_cloud):
     ({'name': 'x' * 256}, 'name'),
     ({'user_data': 'not base64!'}, 'user_data'),
 ])
-def test_bad_requests_store_nothing(make_cloud, change, message):
-    cloud = make_cloud()
+def test_bad_requests_store_nothing(shared_cloud, change, message):
+    cloud = shared_cloud
+    before = [_count(cloud.api_url, model)
+              for model in (api.BuildRequest, api.InstanceMapping)]
     refused = _boot(cloud, **change)
     assert refused.status_code == 400, refused.text
     assert message in refused.json()['badRequest']['message']
-    with engines.reader(cloud.api_url) as session:
-        assert session.scalar(sa.select(sa.func.count()).select_from(
-            api.BuildRequest)) == 0
-        assert session.scalar(sa.select(sa.func.count()).select_from(
-            api.InstanceMapping)) == 0
+    assert [_count(cloud.api_url, model) for model in (
+        api.BuildRequest, api.InstanceMapping)] == before
 
 
-def test_image_not_active_and_too_small_flavor_refused(make_cloud, glance):
-    cloud = make_cloud()
+def test_image_not_active_and_too_small_flavor_refused(shared_cloud, glance):
+    cloud = shared_cloud
     queued = glance.create_image('queued', upload=False)
     refused = _boot(cloud, imageRef=queued['id'])
     assert refused.status_code == 400
@@ -201,13 +235,19 @@ def test_image_not_active_and_too_small_flavor_refused(make_cloud, glance):
         "Flavor's memory is too small for requested image.")
 
 
-def test_quota_exceeded_is_refused_with_novas_message(make_cloud):
-    cloud = make_cloud()
-    limits = cloud.api('PUT', '/os-quota-sets/admin',
+def test_quota_exceeded_is_refused_with_novas_message(shared_cloud):
+    cloud = shared_cloud
+    limits = cloud.api('PUT', '/os-quota-sets/quota-project',
                        json={'quota_set': {'instances': 2}})
     assert limits.status_code == 200, limits.text
-    assert _boot(cloud, min_count=2).status_code == 202
-    refused = _boot(cloud)
+    token = 'quota-user:quota-project'
+    body = {'server': {'name': 'q', 'imageRef': cloud.image['id'],
+                       'flavorRef': '1', 'networks': 'none'}}
+    first = cloud.api('POST', '/servers', version='2.37', token=token,
+                      json={'server': dict(body['server'], min_count=2)})
+    assert first.status_code == 202, first.text
+    refused = cloud.api('POST', '/servers', version='2.37', token=token,
+                        json=body)
     assert refused.status_code == 403, refused.text
     assert refused.json()['forbidden']['message'] == (
         'Quota exceeded for instances: Requested 1, but already used 2 of '
@@ -218,7 +258,7 @@ def test_parallel_boots_fill_hosts_exactly_and_explain_the_rest(make_cloud):
     """60 boots at once onto 3 hosts with room for 50: exactly 50 are
     ACTIVE, the other 10 ERROR with an explained NoValidHost, and no
     host holds more than it can."""
-    cloud = make_cloud(computes=(('big', 2, 17), ('small', 1, 16)))
+    cloud = make_cloud((('big', 2, 17), ('small', 1, 16)))
     with concurrent.futures.ThreadPoolExecutor(12) as pool:
         created = list(pool.map(lambda i: _boot(cloud, name='p%d' % i),
                                 range(60)))
@@ -242,7 +282,7 @@ def test_parallel_boots_fill_hosts_exactly_and_explain_the_rest(make_cloud):
 
 
 def test_anti_affinity_holds_under_parallel_creates(make_cloud):
-    cloud = make_cloud(computes=(('compute', 3, 10),))
+    cloud = make_cloud((('compute', 3, 10),))
     for attempt in range(3):
         group = cloud.api('POST', '/os-server-groups', version='2.64', json={
             'server_group': {'name': 'g%d' % attempt,
@@ -262,7 +302,7 @@ def test_anti_affinity_holds_under_parallel_creates(make_cloud):
 
 
 def test_equal_hosts_fill_evenly(make_cloud):
-    cloud = make_cloud(computes=(('compute', 10, 100),))
+    cloud = make_cloud((('compute', 10, 100),))
     with concurrent.futures.ThreadPoolExecutor(10) as pool:
         created = list(pool.map(lambda i: _boot(cloud, name='e%d' % i),
                                 range(100)))
@@ -280,7 +320,7 @@ def test_equal_hosts_fill_evenly(make_cloud):
 def test_delete_before_placement_leaves_nothing(make_cloud):
     """Without a scheduler the server stays a build request; deleting it
     then removes it, and the placement that follows makes nothing."""
-    cloud = make_cloud()
+    cloud = make_cloud((('compute', 1, 10),))
     cloud.procs['nova-scheduler'].terminate()
     cloud.procs['nova-scheduler'].wait()
     created = _boot(cloud)
