@@ -63,6 +63,7 @@ def cloud(hosts):
                         'compute_driver': 'fake.FakeDriver'},
             'api': {'auth_strategy': 'noauth2'},
             'glance': {'api_servers': glance.url},
+            'quota': {'instances': -1, 'cores': -1, 'ram': -1},
             'fake': {'host_count': hosts}}
         with _deploy.Deployment(work_dir, options=options) as deployment:
             deployment.setup()

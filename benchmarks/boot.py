@@ -66,16 +66,16 @@ class RssSampler(threading.Thread):
         super().__init__(daemon=True)
         self.interval = interval
         self.peak = dict.fromkeys(DAEMONS, 0.0)
-        self._stop = threading.Event()
+        self._done = threading.Event()
 
     def run(self):
-        while not self._stop.is_set():
+        while not self._done.is_set():
             for daemon, mib in _rss_by_daemon().items():
                 self.peak[daemon] = max(self.peak[daemon], mib)
-            self._stop.wait(self.interval)
+            self._done.wait(self.interval)
 
     def stop(self):
-        self._stop.set()
+        self._done.set()
         self.join()
 
 

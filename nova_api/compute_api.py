@@ -108,7 +108,7 @@ class API(base.APIBase):
                 ctxt, records, spec, _block_device_mappings(image),
                 request.get('tags') or [])
         except exception.OverQuota as e:
-            raise _too_many_instances(e)
+            raise _too_many_instances(e, _deltas(flavor, count))
         self.compute_task.schedule_and_build_instances(
             ctxt, [r['uuid'] for r in records], admin_password=password)
         LOG.info('Creating %d server(s) %s', count,
