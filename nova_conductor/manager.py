@@ -258,6 +258,11 @@ class ConductorManager(periodic_task.PeriodicTasks):
                                     **expected)
 
     @_writes
+    def request_spec_pin_zone(self, ctxt, instance_uuid, zone):
+        with engines.writer(self._api_db()) as session:
+            build_requests.pin_zone(session, instance_uuid, zone)
+
+    @_writes
     def instance_get(self, ctxt, instance_uuid):
         with engines.reader(self._instance_cell(instance_uuid)) as session:
             return instances.get(session, instance_uuid)

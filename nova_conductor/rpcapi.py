@@ -8,6 +8,7 @@ API versions:
   1.2 - the API database's writes for the API: flavor_*, keypair_*,
         quota_*, server_group_*, aggregate_*
   1.3 - servers: provision_instances, instance_update, instance_get,
+        request_spec_pin_zone,
         instance_delete, instance_destroy, instance_fault_create,
         action_event_start, action_event_finish; a server's metadata and
         tags: instance_metadata_update, instance_metadata_delete,
@@ -196,6 +197,12 @@ class ConductorAPI:
         return self._call_13(ctxt, 'instance_update',
                              instance_uuid=instance_uuid, values=values,
                              expected=expected)
+
+    def request_spec_pin_zone(self, ctxt, instance_uuid, zone):
+        """Pin the server to ``zone`` (None unpins): where it may be
+        moved to from now on (2.104)."""
+        return self._call_13(ctxt, 'request_spec_pin_zone',
+                             instance_uuid=instance_uuid, zone=zone)
 
     def instance_get(self, ctxt, instance_uuid):
         return self._call_13(ctxt, 'instance_get',

@@ -167,13 +167,6 @@ def _bad_request(message):
     return webob.exc.HTTPBadRequest(explanation=message)
 
 
-def _may(context, rule):
-    try:
-        return policy.authorize(context, rule)
-    except exception.PolicyNotAuthorized:
-        return False
-
-
 def _bool(value, strict=False, default=False):
     """A query flag; one that is not a boolean is Nova's 400."""
     try:
@@ -245,6 +238,9 @@ class ServersController(base.APIBase):
         policy.authorize(context, POLICY % 'update',
                          {'project_id': server.record['project_id']})
         self.compute_api.update(context, id, _update_values(body['server']))
+        if 'pinned_availability_zone' in body['server']:
+            self.conductor.request_spec_pin_zone(
+                context, id, body['server']['pinned_availability_zone'])
         groups = req.api_version_request >= '2.71'
         return {'server': views.show(req, self.get_server(
             req, id, server_groups=groups), server_groups=groups)}
@@ -268,7 +264,7 @@ class ServersController(base.APIBase):
     def action(self, req, id, body):
         """POST /servers/{id}/action: the action the body names."""
         return actions.handler({'forceDelete': self._force_delete},
-                               body)(req, id, body)
+                               body)(req, id, body=body)
 
     @validation.schema(schemas.force_delete)
     def _force_delete(self, req, id, body):
@@ -344,7 +340,7 @@ class ServersController(base.APIBase):
     def _drop_disallowed(req, search):
         """Paging and sorting are not filters; and the filters a
         non-administrator may not use are ignored."""
-        if _may(req.nova_context, POLICY % 'allow_all_filters'):
+        if policy.allowed(req.nova_context, POLICY % 'allow_all_filters'):
             for name in PAGING_SORTING_PARAMS:
                 search.pop(name, None)
             return

@@ -10,6 +10,7 @@ it is in (none yet).
 from oslo_serialization import jsonutils
 import sqlalchemy as sa
 
+from common import exception
 from common import instance_record
 from common.db import api_models as api
 from nova_conductor.db import server_groups
@@ -83,7 +84,13 @@ def queue_for_delete(session, instance_uuid):
         queued_for_delete=True))
 
 
-def update_spec(session, instance_uuid, request_spec):
-    session.execute(sa.update(api.RequestSpec).where(
-        api.RequestSpec.instance_uuid == instance_uuid).values(
-        spec=jsonutils.dumps(request_spec)))
+def pin_zone(session, instance_uuid, zone):
+    """Set (or with None clear) the zone the server's spec asks for."""
+    row = session.scalars(sa.select(api.RequestSpec).where(
+        api.RequestSpec.instance_uuid == instance_uuid)
+        .with_for_update()).first()
+    if row is None:
+        raise exception.InstanceNotFound(instance_id=instance_uuid)
+    spec = jsonutils.loads(row.spec)
+    spec['availability_zone'] = zone
+    row.spec = jsonutils.dumps(spec)
