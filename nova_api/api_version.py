@@ -39,8 +39,12 @@ see doc/api.md for the routes):
           ``uptime`` added; /statistics and /{id}/uptime gone
 * 2.92  - os-keypairs: no server-side generation, wider names
 * 2.102 - flavors: ``rxtx_factor`` and ``OS-FLV-DISABLED:disabled`` gone
-* 2.104 - the newest (Nova 34); the servers API, still to come, must
-          implement every change up to here too
+* 2.104 - the newest (Nova 34): servers, PUT ``pinned_availability_zone``
+
+The servers API and its sub-resources follow every microversion up to
+2.104; their changes are listed where they are implemented
+(``nova_api/views/servers.py``, ``nova_api/schemas/servers.py`` and the
+sub-resource controllers' docstrings).
 """
 
 import functools
