@@ -131,15 +131,20 @@ def count_instances(api_url, project_id, user_id=None):
     cell, cell0 included, and of its servers not yet placed (build
     requests); a cell that does not answer counts nothing, as in Nova.
 
-    A server being placed is briefly in both a cell and its build
-    request: counted twice for that moment, which errs on the safe side.
+    A server being placed is briefly in both its cell and its build
+    request (the conductor creates it in the cell first, then deletes
+    the build request): cell rows of servers that still have a build
+    request are not counted, so it counts once whatever the timing.
     """
-    def read(cell):
-        with engines.reader(cell.database_connection) as session:
-            return session.execute(_instance_query(project_id,
-                                                   user_id)).one()
+    totals, building = _count_build_requests(api_url, project_id, user_id)
 
-    totals = _count_build_requests(api_url, project_id, user_id)
+    def read(cell):
+        query = _instance_query(project_id, user_id)
+        if building:
+            query = query.where(main.Instance.uuid.not_in(building))
+        with engines.reader(cell.database_connection) as session:
+            return session.execute(query).one()
+
     for _cell, result in cells.scatter_gather(mappings.list_cells(api_url),
                                               read):
         if isinstance(result, cells.CellFailure):
@@ -150,16 +155,19 @@ def count_instances(api_url, project_id, user_id=None):
 
 
 def _count_build_requests(api_url, project_id, user_id):
+    """(usage, uuids) of the project's (user's) build requests."""
     totals = dict.fromkeys(INSTANCE_RESOURCES, 0)
+    uuids = []
     with engines.reader(api_url) as session:
         texts = session.scalars(sa.select(api.BuildRequest.instance).where(
             api.BuildRequest.project_id == project_id))
         for record in map(jsonutils.loads, texts):
+            uuids.append(record['uuid'])
             if user_id is None or record.get('user_id') == user_id:
                 totals['instances'] += 1
                 totals['cores'] += record.get('vcpus') or 0
                 totals['ram'] += record.get('memory_mb') or 0
-    return totals
+    return totals, uuids
 
 
 def count_server_groups(api_url, project_id, user_id=None):

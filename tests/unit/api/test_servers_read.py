@@ -45,8 +45,7 @@ from tests.unit.api.conftest import assert_schema
 
 BASE = '/v2.1/servers'
 IMAGE = '1a503e79-713d-44cf-a54a-b81c9b816bf1'
-REFERENCE = (pathlib.Path(__file__).resolve().parents[4] / 'shared' /
-             'reference' / 'nova-34')
+REFERENCE = pathlib.Path(__file__).resolve().parents[2] / 'data' / 'nova-34'
 T0 = datetime.datetime(2026, 11, 21, 8, 33, 17)
 TINY = {'id': 1, 'flavorid': '1', 'name': 'm1.tiny', 'memory_mb': 512,
         'vcpus': 1, 'root_gb': 1, 'ephemeral_gb': 0, 'swap': 0,
