@@ -12,8 +12,10 @@ datetimes in Python and ISO 8601 strings in JSON.
 from oslo_serialization import jsonutils
 from oslo_utils import timeutils
 import sqlalchemy as sa
+from sqlalchemy.ext import compiler
 
 from common import conf
+from common import states
 from common.db import main_models as main
 
 CONF = conf.CONF
@@ -53,9 +55,12 @@ def name(record):
     instance_name): ``[DEFAULT] instance_name_template`` filled with the
     row id ('instance-%08x') or with the record ('instance-%(uuid)s');
     '' before the server has a row."""
+    return _name(record, CONF.instance_name_template)
+
+
+def _name(record, template):
     if record.get('id') is None:
         return ''
-    template = CONF.instance_name_template
     try:
         return template % record['id']
     except TypeError:
@@ -105,64 +110,129 @@ def _text(value):
     return value if isinstance(value, str) else jsonutils.dumps(value)
 
 
+class _JsonAggregate(sa.sql.expression.FunctionElement):
+    """A group's rows as one JSON document (an instance's metadata,
+    tags...): pymysql spends more on each row it reads than the server
+    does on the aggregate.  MySQL 5.7.22+, MariaDB 10.5+ (its length
+    is bounded by group_concat_max_len, which ``common.db.engines``
+    lifts) and SQLite's JSON1 have them under different names."""
+
+    type = sa.Text()
+    inherit_cache = True
+
+
+class _JsonObject(_JsonAggregate):
+    inherit_cache = True
+    names = {'mysql': 'JSON_OBJECTAGG', 'mariadb': 'JSON_OBJECTAGG',
+             'sqlite': 'json_group_object'}
+
+
+class _JsonArray(_JsonAggregate):
+    inherit_cache = True
+    names = {'mysql': 'JSON_ARRAYAGG', 'mariadb': 'JSON_ARRAYAGG',
+             'sqlite': 'json_group_array'}
+
+
+@compiler.compiles(_JsonAggregate)
+def _json_aggregate(element, sql_compiler, **kw):
+    return '%s(%s)' % (element.names[sql_compiler.dialect.name],
+                       sql_compiler.process(element.clauses, **kw))
+
+
+_INSTANCE = main.Instance.__table__.c
+_META = main.InstanceMetadata.__table__.c
+_SYSMETA = main.InstanceSystemMetadata.__table__.c
+_TAGS = main.Tag.__table__.c
+_EXTRA = main.InstanceExtra.__table__
+_FAULTS = main.InstanceFault.__table__.c
+_UUIDS = sa.bindparam('uuids', expanding=True)
+
+
+def _of_instance(aggregate, uuid_column, *where):
+    return sa.select(aggregate).where(uuid_column == _INSTANCE.uuid,
+                                      *where).scalar_subquery()
+
+
+# The side tables of a set of records: one row per instance, its flavor
+# (instance_extra) and the rest as JSON.  Built on the tables rather
+# than the ORM classes: the ORM's result layer costs more than the
+# query.
+_SIDE_TABLES = (
+    sa.select(
+        _INSTANCE.uuid, _EXTRA.c.flavor,
+        _of_instance(_JsonObject(_META.key, _META.value),
+                     _META.instance_uuid, _META.deleted == 0),
+        _of_instance(_JsonObject(_SYSMETA.key, _SYSMETA.value),
+                     _SYSMETA.instance_uuid, _SYSMETA.deleted == 0),
+        _of_instance(_JsonArray(_TAGS.tag), _TAGS.resource_id))
+    .select_from(main.Instance.__table__.outerjoin(
+        _EXTRA, _EXTRA.c.instance_uuid == _INSTANCE.uuid))
+    .where(_INSTANCE.uuid.in_(_UUIDS)))
+# Faults of the records that may show one, the latest first.
+_FAULT_ROWS = (
+    sa.select(_FAULTS.instance_uuid, _FAULTS.code, _FAULTS.message,
+              _FAULTS.details, _FAULTS.host, _FAULTS.created_at)
+    .where(_FAULTS.instance_uuid.in_(_UUIDS), _FAULTS.deleted == 0)
+    .order_by(_FAULTS.created_at.desc(), _FAULTS.id.desc()))
+_FAULTED_STATES = (states.ERROR, states.DELETED)
+
+
 def load(session, instances):
-    """Records of ``instances`` (rows), their side tables read in bulk.
+    """Records of ``instances``, their side tables read in bulk.
 
-    A handful of IN queries whatever the number of instances: a list of
-    100 servers must not cost 100 round trips per side table.
+    ``instances`` are rows of a Core select of the ``instances`` table
+    (the record keeps any other column the select adds) or ORM
+    Instance objects (nova-conductor's, as it updates them).  One
+    query whatever the number of instances, a second when one of them
+    may show a fault: a list of 100 servers must not cost 100 round
+    trips per side table, nor a row per metadata item.
     """
-    uuids = [i.uuid for i in instances]
-    if not uuids:
+    if not instances:
         return []
-    by_uuid = {i.uuid: _record_of(i) for i in instances}
-    for row in session.execute(sa.select(
-            main.InstanceMetadata.instance_uuid, main.InstanceMetadata.key,
-            main.InstanceMetadata.value).where(
-            main.InstanceMetadata.instance_uuid.in_(uuids),
-            main.InstanceMetadata.deleted == 0)):
-        by_uuid[row.instance_uuid]['metadata'][row.key] = row.value
-    for row in session.execute(sa.select(
-            main.InstanceSystemMetadata.instance_uuid,
-            main.InstanceSystemMetadata.key,
-            main.InstanceSystemMetadata.value).where(
-            main.InstanceSystemMetadata.instance_uuid.in_(uuids),
-            main.InstanceSystemMetadata.deleted == 0)):
-        by_uuid[row.instance_uuid]['system_metadata'][row.key] = row.value
-    for row in session.execute(sa.select(
-            main.InstanceExtra.instance_uuid, main.InstanceExtra.flavor).where(
-            main.InstanceExtra.instance_uuid.in_(uuids))):
-        if row.flavor:
-            by_uuid[row.instance_uuid]['flavor'] = (
-                jsonutils.loads(row.flavor).get('cur'))
-    for row in session.execute(sa.select(main.Tag.resource_id, main.Tag.tag)
-                               .where(main.Tag.resource_id.in_(uuids))):
-        by_uuid[row.resource_id]['tags'].append(row.tag)
+    template = CONF.instance_name_template
+    records = [_record_of(instance, template) for instance in instances]
+    by_uuid = {record['uuid']: record for record in records}
+    side_rows = session.execute(_SIDE_TABLES, {'uuids': list(by_uuid)})
+    for uuid, flavor, metadata, system_metadata, tags in side_rows:
+        record = by_uuid[uuid]
+        if flavor:
+            record['flavor'] = jsonutils.loads(flavor).get('cur')
+        # An instance without rows has NULL (MySQL) or an empty
+        # document (SQLite).
+        record.update(metadata=_json(metadata, {}),
+                      system_metadata=_json(system_metadata, {}),
+                      tags=_json(tags, []))
     _load_faults(session, by_uuid)
-    for record in by_uuid.values():
+    for record in records:
         _from_system_metadata(record)
-    return [by_uuid[u] for u in uuids]
+    return records
 
 
-def _record_of(instance):
-    record = {name: getattr(instance, name) for name in INSTANCE_COLUMNS}
+def _json(document, empty):
+    return jsonutils.loads(document) if document else empty
+
+
+def _record_of(instance, template):
+    """A record's columns: a Core row's, or an ORM Instance's (read by
+    attribute, slower: only the conductor's few come this way)."""
+    mapping = getattr(instance, '_mapping', None)
+    if mapping is not None:
+        record = dict(mapping)
+    else:
+        record = {name: getattr(instance, name) for name in INSTANCE_COLUMNS}
     record.update(metadata={}, system_metadata={}, flavor=None, tags=[],
                   fault=None)
-    record['name'] = name(record)
+    record['name'] = _name(record, template)
     return record
 
 
 def _load_faults(session, by_uuid):
     """The latest fault of each instance that may show one."""
-    faulted = [u for u, r in by_uuid.items()
-               if r['vm_state'] in ('error', 'deleted')]
+    faulted = [uuid for uuid, record in by_uuid.items()
+               if record['vm_state'] in _FAULTED_STATES]
     if not faulted:
         return
-    query = (sa.select(main.InstanceFault)
-             .where(main.InstanceFault.instance_uuid.in_(faulted),
-                    main.InstanceFault.deleted == 0)
-             .order_by(main.InstanceFault.created_at.desc(),
-                       main.InstanceFault.id.desc()))
-    for fault in session.scalars(query):
+    for fault in session.execute(_FAULT_ROWS, {'uuids': faulted}):
         record = by_uuid[fault.instance_uuid]
         if record['fault'] is None:
             record['fault'] = {'code': fault.code, 'message': fault.message,

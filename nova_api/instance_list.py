@@ -28,10 +28,10 @@ import dataclasses
 import functools
 import heapq
 import re
-import types
 
 from oslo_log import log as logging
 from oslo_serialization import jsonutils
+from oslo_utils import uuidutils
 import sqlalchemy as sa
 
 from common import availability_zones
@@ -48,7 +48,10 @@ from common.db import mappings
 
 CONF = conf.CONF
 LOG = logging.getLogger(__name__)
-INSTANCE = main.Instance
+# The queries are built on the tables, not the ORM classes: the ORM's
+# result layer costs more than the queries of a page.
+INSTANCES = main.Instance.__table__
+COLUMNS = INSTANCES.c
 
 # Filters on these match exactly (a list: any of its values); every
 # other instances column filters by regular expression.
@@ -81,7 +84,7 @@ class Server:
     volumes: list = dataclasses.field(default_factory=list)
     host_status: str = HOST_NONE
     availability_zone: str = ''
-    request_spec: dict = None
+    specs: 'RequestSpecs' = None
     server_groups: list = None
     # The build request's row id: what 'id' sorts build requests by.
     build_request_id: int = None
@@ -90,57 +93,76 @@ class Server:
     def uuid(self):
         return self.record['uuid']
 
+    @property
+    def request_spec(self):
+        """The server's request spec, None without one."""
+        return self.specs.get(self.uuid) if self.specs else None
+
 
 # --- one server -------------------------------------------------------------
 
-def get_server(api_url, ctxt, uuid, server_groups=False):
-    """The server ``uuid`` with its details, or InstanceNotFound.
+def get_server(api_url, ctxt, uuid, read_deleted=False, detail=True,
+               server_groups=False):
+    """The server ``uuid``, or Nova's 404 (InstanceNotFound).
 
-    A non-administrator sees only their project's scheduled servers
-    (another's is not found); build requests are not filtered, the
-    caller's policy check on the server's project decides, as in Nova.
-    Deleted servers are not found.
+    As Nova's ``common.get_instance``: a non-administrator does not find
+    another project's server in a cell (a build request is not
+    filtered: the caller's policy check on its project decides), nor
+    does anyone find a deleted server unless ``read_deleted`` (2.21
+    instance actions).  ``detail`` adds to the record what the detailed
+    view shows; ``server_groups`` the groups the server is in (2.71).
     """
-    cell = _cell_or_not_found(api_url, uuid)
-    server = _build_request(api_url, uuid) if cell is None else None
-    if cell is None and server is None:
-        # Placed between the two reads: the mapping has its cell now,
-        # or the server is gone.
-        cell = _cell_or_not_found(api_url, uuid)
-        if cell is None:
-            raise exception.InstanceNotFound(instance_id=uuid)
+    if not uuidutils.is_uuid_like(uuid):
+        raise exception.InstanceNotFound(instance_id=uuid)
+    cell, server = _placement(api_url, uuid)
     if server is None:
-        server = _cell_instance(ctxt, cell, uuid)
-    load_details(api_url, [server], server_groups=server_groups)
+        server = _cell_instance(ctxt, cell, uuid, read_deleted, detail)
+    if detail:
+        load_details(api_url, [server], server_groups=server_groups)
     return server
 
 
-def _cell_or_not_found(api_url, uuid):
-    """The cell of the server's mapping (None while it has none)."""
-    try:
-        return mappings.get_instance_mapping(api_url, uuid)[1]
-    except exception.InstanceMappingNotFound:
-        raise exception.InstanceNotFound(instance_id=uuid)
+def _placement(api_url, uuid):
+    """(cell, None) of a placed server, (None, its build request's
+    Server) of one waiting for a host.
 
-
-def _build_request(api_url, uuid):
+    One read of the API database: the conductor places a server (sets
+    its mapping's cell, deletes its build request) in one transaction.
+    """
     with engines.reader(api_url) as session:
+        row = session.execute(
+            sa.select(api.InstanceMapping.id, api.CellMapping)
+            .outerjoin(api.CellMapping,
+                       api.CellMapping.id == api.InstanceMapping.cell_id)
+            .where(api.InstanceMapping.instance_uuid == uuid)).first()
+        if row is None:
+            raise exception.InstanceNotFound(instance_id=uuid)
+        if row.CellMapping is not None:
+            return row.CellMapping, None
         build = session.scalars(sa.select(api.BuildRequest).where(
             api.BuildRequest.instance_uuid == uuid)).first()
-    return _from_build_request(build) if build else None
+    if build is None:
+        raise exception.InstanceNotFound(instance_id=uuid)
+    return None, _from_build_request(build)
 
 
-def _cell_instance(ctxt, cell, uuid):
-    query = _instances_query(detail=True).where(INSTANCE.uuid == uuid,
-                                                INSTANCE.deleted == 0)
-    if not ctxt.is_admin:
-        query = query.where(INSTANCE.project_id == ctxt.project_id)
+def _cell_instance(ctxt, cell, uuid, read_deleted, detail):
+    query = _instances_query(detail).where(COLUMNS.uuid == uuid)
+    if not read_deleted:
+        query = query.where(COLUMNS.deleted == 0)
+    if _is_user_context(ctxt):
+        query = query.where(COLUMNS.project_id == ctxt.project_id)
     with engines.reader(cell.database_connection) as session:
-        rows = session.execute(query).all()
-        found = _cell_servers(session, cell, rows, detail=True)
+        found = _cell_servers(session, cell, session.execute(query).all(),
+                              detail)
     if not found:
         raise exception.InstanceNotFound(instance_id=uuid)
     return found[0]
+
+
+def _is_user_context(ctxt):
+    """Nova's: a request that sees only its own project's rows."""
+    return not ctxt.is_admin and bool(ctxt.user_id and ctxt.project_id)
 
 
 # --- lists ------------------------------------------------------------------
@@ -160,15 +182,17 @@ def list_servers(api_url, ctxt, filters, sort_keys, sort_dirs, limit,
     cell_order = sort_params(*_with_uuid(sort_keys, sort_dirs))
     if limit == 0:
         return []
-    builds, marker = _build_request_page(api_url, filters, build_order,
-                                         limit, marker)
+    with engines.reader(api_url) as session:
+        builds, marker = _build_request_page(session, filters, build_order,
+                                             limit, marker)
+        cells = _cells(session, ctxt)
     marker_values = _marker_values(api_url, marker,
                                    [key for key, _dir in cell_order])
     if 'ip' in filters or 'ip6' in filters:
         # No server has an address yet (there is no network service to
         # give one), so no server matches an address filter.
         return []
-    found = builds + _cells_page(api_url, ctxt, filters, cell_order,
+    found = builds + _cells_page(cells, filters, cell_order,
                                  limit - len(builds), marker_values, detail)
     servers = _unique(found)
     if detail:
@@ -246,7 +270,7 @@ def _from_build_request(build):
     return Server(record=record, build_request_id=build.id)
 
 
-def _build_request_page(api_url, filters, order, limit, marker):
+def _build_request_page(session, filters, order, limit, marker):
     """(page of build requests, marker left for the cells).
 
     As Nova: when the marker is one of the matching build requests the
@@ -260,8 +284,7 @@ def _build_request_page(api_url, filters, order, limit, marker):
     if isinstance(filters.get('project_id'), str):
         query = query.where(api.BuildRequest.project_id ==
                             filters['project_id'])
-    with engines.reader(api_url) as session:
-        builds = [_from_build_request(b) for b in session.scalars(query)]
+    builds = [_from_build_request(b) for b in session.scalars(query)]
     matching = _python_filtered(builds, filters)
     matching.sort(key=_ordering(order, _build_value))
     start = 0
@@ -326,18 +349,17 @@ def _passes_regex(record, filters):
 
 # --- cells ------------------------------------------------------------------
 
-def _cells_page(api_url, ctxt, filters, order, limit, marker_values,
-                detail):
-    """The first ``limit`` instances of every cell after the marker's
-    ``marker_values`` (None: from the start), merged in ``order``."""
+def _cells_page(cells, filters, order, limit, marker_values, detail):
+    """The first ``limit`` instances of each of ``cells`` after the
+    marker's ``marker_values`` (None: from the start), merged in
+    ``order``."""
     if limit <= 0:
         return []
     read = functools.partial(_read_cell, filters=filters, order=order,
                              limit=limit, marker_values=marker_values,
                              detail=detail)
     pages = []
-    for cell, result in cells_db.scatter_gather(_cells(api_url, ctxt),
-                                                read):
+    for cell, result in cells_db.scatter_gather(cells, read):
         if isinstance(result, cells_db.CellFailure):
             _skip_failed_cell(cell, result)
         else:
@@ -355,19 +377,17 @@ def _skip_failed_cell(cell, failure):
                 'out of the list: %s', cell.name, cell.uuid, failure.error)
 
 
-def _cells(api_url, ctxt):
-    """Every cell, or with ``[api] instance_list_per_project_cells``
-    only those a non-administrator's project has servers in."""
-    if not CONF.api.instance_list_per_project_cells or ctxt.is_admin:
-        return mappings.list_cells(api_url)
-    with engines.reader(api_url) as session:
-        query = (sa.select(api.CellMapping)
-                 .where(api.CellMapping.id.in_(
-                     sa.select(api.InstanceMapping.cell_id).where(
-                         api.InstanceMapping.project_id ==
-                         ctxt.project_id)))
-                 .order_by(api.CellMapping.name, api.CellMapping.id))
-        return list(session.scalars(query))
+def _cells(session, ctxt):
+    """Every cell (by name, as nova-manage lists them), or with ``[api]
+    instance_list_per_project_cells`` only those a non-administrator's
+    project has servers in."""
+    query = sa.select(api.CellMapping).order_by(api.CellMapping.name,
+                                                api.CellMapping.id)
+    if CONF.api.instance_list_per_project_cells and not ctxt.is_admin:
+        query = query.where(api.CellMapping.id.in_(
+            sa.select(api.InstanceMapping.cell_id).where(
+                api.InstanceMapping.project_id == ctxt.project_id)))
+    return list(session.scalars(query))
 
 
 def _marker_values(api_url, marker, sort_keys):
@@ -382,8 +402,8 @@ def _marker_values(api_url, marker, sort_keys):
     if cell is None:
         raise exception.MarkerNotFound(marker=marker)
     with engines.reader(cell.database_connection) as session:
-        row = session.execute(sa.select(INSTANCE.__table__).where(
-            INSTANCE.uuid == marker)).first()
+        row = session.execute(sa.select(INSTANCES).where(
+            COLUMNS.uuid == marker)).first()
     if row is None:
         raise exception.MarkerNotFound(marker=marker)
     return [getattr(row, key) for key in sort_keys]
@@ -395,11 +415,14 @@ def _read_cell(cell, filters, order, limit, marker_values, detail):
     if marker_values is not None:
         query = query.where(_after(order, marker_values))
     query = query.order_by(*[
-        getattr(INSTANCE, key).asc() if sort_dir == 'asc'
-        else getattr(INSTANCE, key).desc()
+        COLUMNS[key].asc() if sort_dir == 'asc' else COLUMNS[key].desc()
         for key, sort_dir in order]).limit(limit)
     with engines.reader(cell.database_connection) as session:
         rows = session.execute(query).all()
+        if not detail:
+            # The list's index shows names: the rows have them.
+            return [Server(record=dict(row._mapping), cell=cell)
+                    for row in rows]
         return _cell_servers(session, cell, rows, detail)
 
 
@@ -407,12 +430,14 @@ def _instances_query(detail):
     """instances rows; for a detailed view with the network info and
     trusted certificates of their one-to-one side tables."""
     if not detail:
-        return sa.select(INSTANCE.__table__)
-    cache, extra = main.InstanceInfoCache, main.InstanceExtra
-    return (sa.select(INSTANCE.__table__, cache.network_info,
-                      extra.trusted_certs)
-            .outerjoin(cache, cache.instance_uuid == INSTANCE.uuid)
-            .outerjoin(extra, extra.instance_uuid == INSTANCE.uuid))
+        return sa.select(INSTANCES)
+    cache = main.InstanceInfoCache.__table__.c
+    extra = main.InstanceExtra.__table__.c
+    return (sa.select(INSTANCES, cache.network_info, extra.trusted_certs)
+            .outerjoin(main.InstanceInfoCache.__table__,
+                       cache.instance_uuid == COLUMNS.uuid)
+            .outerjoin(main.InstanceExtra.__table__,
+                       extra.instance_uuid == COLUMNS.uuid))
 
 
 def _after(order, values):
@@ -420,10 +445,10 @@ def _after(order, values):
     first ascending (and last descending), in MySQL as in SQLite."""
     alternatives = []
     for i, (key, sort_dir) in enumerate(order):
-        equal = [_equal(getattr(INSTANCE, k), values[j])
+        equal = [_equal(COLUMNS[k], values[j])
                  for j, (k, _dir) in enumerate(order[:i])]
         alternatives.append(sa.and_(
-            *equal, _beyond(getattr(INSTANCE, key), values[i], sort_dir)))
+            *equal, _beyond(COLUMNS[key], values[i], sort_dir)))
     return sa.or_(*alternatives)
 
 
@@ -443,16 +468,16 @@ def _clauses(filters):
     """The WHERE clauses of ``filters``, as Nova's database API."""
     clauses = _deleted_clauses(filters)
     if 'changes-since' in filters:
-        clauses.append(INSTANCE.updated_at >= filters['changes-since'])
+        clauses.append(COLUMNS.updated_at >= filters['changes-since'])
     if 'changes-before' in filters:
-        clauses.append(INSTANCE.updated_at <= filters['changes-before'])
+        clauses.append(COLUMNS.updated_at <= filters['changes-before'])
     for key in TAG_FILTERS:
         if key in filters:
             clauses.append(_tag_clause(key, filters[key]))
     for key, value in filters.items():
         if key not in instance_record.INSTANCE_COLUMNS:
             continue
-        column = getattr(INSTANCE, key)
+        column = COLUMNS[key]
         if key in EXACT_FILTERS:
             clauses.append(_exact(column, value))
         elif key not in SPECIAL_FILTERS:
@@ -475,52 +500,46 @@ def _deleted_clauses(filters):
     soft_deleted = filters.get('soft_deleted')
     if filters['deleted']:
         if soft_deleted is None or soft_deleted:
-            return [sa.or_(INSTANCE.deleted == INSTANCE.id,
-                           INSTANCE.vm_state == states.SOFT_DELETED)]
-        return [INSTANCE.deleted == INSTANCE.id]
-    clauses = [INSTANCE.deleted == 0]
+            return [sa.or_(COLUMNS.deleted == COLUMNS.id,
+                           COLUMNS.vm_state == states.SOFT_DELETED)]
+        return [COLUMNS.deleted == COLUMNS.id]
+    clauses = [COLUMNS.deleted == 0]
     if not soft_deleted:
-        clauses.append(sa.or_(INSTANCE.vm_state != states.SOFT_DELETED,
-                              INSTANCE.vm_state.is_(None)))
+        clauses.append(sa.or_(COLUMNS.vm_state != states.SOFT_DELETED,
+                              COLUMNS.vm_state.is_(None)))
     return clauses
 
 
 def _tag_clause(kind, tags):
     """tags: all of them; tags-any: one of them; not-tags: not all of
     them; not-tags-any: none of them."""
-    tagged = sa.select(main.Tag.resource_id).where(main.Tag.tag.in_(tags))
+    tag = main.Tag.__table__.c
+    tagged = sa.select(tag.resource_id).where(tag.tag.in_(tags))
     if kind in ('tags', 'not-tags'):
-        tagged = tagged.group_by(main.Tag.resource_id).having(
-            sa.func.count(sa.distinct(main.Tag.tag)) == len(set(tags)))
+        tagged = tagged.group_by(tag.resource_id).having(
+            sa.func.count(sa.distinct(tag.tag)) == len(set(tags)))
     if kind.startswith('not-'):
-        return INSTANCE.uuid.not_in(tagged)
-    return INSTANCE.uuid.in_(tagged)
+        return COLUMNS.uuid.not_in(tagged)
+    return COLUMNS.uuid.in_(tagged)
 
 
 def _cell_servers(session, cell, rows, detail):
-    """Servers of a cell's rows; with their records' side tables and
-    the cell's share of the details when ``detail``."""
-    if not detail:
-        return [Server(record=dict(row._mapping), cell=cell)
-                for row in rows]
-    # Plain namespaces: reading 60 columns by attribute off SQLAlchemy
-    # rows costs more than the queries of a page.
-    instances = [types.SimpleNamespace(**row._mapping) for row in rows]
-    servers = []
-    for instance, record in zip(instances,
-                                instance_record.load(session, instances),
-                                strict=True):
-        record['trusted_certs'] = _cert_ids(instance.trusted_certs)
-        servers.append(Server(record=record, cell=cell,
-                              network_info=_network_info(instance)))
-    if servers:
+    """Servers of a cell's ``instances`` rows, their records' side
+    tables read; with the cell's share of the details when ``detail``
+    (the rows of ``_instances_query(detail=True)``)."""
+    servers = [Server(record=record, cell=cell)
+               for record in instance_record.load(session, rows)]
+    if detail and servers:
+        for server in servers:
+            record = server.record
+            server.network_info = _network_info(record.pop('network_info'))
+            record['trusted_certs'] = _cert_ids(record['trusted_certs'])
         _load_volumes(session, servers)
         _load_host_statuses(session, servers)
     return servers
 
 
-def _network_info(instance):
-    stored = instance.network_info
+def _network_info(stored):
     return jsonutils.loads(stored) if stored and stored != '[]' else []
 
 
@@ -530,14 +549,13 @@ def _cert_ids(stored):
     return certs.get('ids') if isinstance(certs, dict) else certs
 
 
-_VOLUMES = (sa.select(main.BlockDeviceMapping.instance_uuid,
-                      main.BlockDeviceMapping.volume_id,
-                      main.BlockDeviceMapping.delete_on_termination)
-            .where(main.BlockDeviceMapping.instance_uuid.in_(
-                       sa.bindparam('uuids', expanding=True)),
-                   main.BlockDeviceMapping.deleted == 0,
-                   main.BlockDeviceMapping.volume_id.is_not(None))
-            .order_by(main.BlockDeviceMapping.id))
+_BDM = main.BlockDeviceMapping.__table__.c
+_VOLUMES = (sa.select(_BDM.instance_uuid, _BDM.volume_id,
+                      _BDM.delete_on_termination)
+            .where(_BDM.instance_uuid.in_(sa.bindparam('uuids',
+                                                       expanding=True)),
+                   _BDM.deleted == 0, _BDM.volume_id.is_not(None))
+            .order_by(_BDM.id))
 
 
 def _load_volumes(session, servers):
@@ -554,10 +572,10 @@ def _load_host_statuses(session, servers):
     if not hosts:
         return
     statuses = {host: HOST_NONE for host in hosts}
-    for service in session.execute(sa.select(main.Service.__table__).where(
-            main.Service.host.in_(hosts),
-            main.Service.binary == 'nova-compute',
-            main.Service.deleted == 0)):
+    services = main.Service.__table__
+    for service in session.execute(sa.select(services).where(
+            services.c.host.in_(hosts), services.c.binary == 'nova-compute',
+            services.c.deleted == 0)):
         statuses[service.host] = host_status(service)
     for server in servers:
         if server.record.get('host'):
@@ -581,31 +599,58 @@ def host_status(service):
 
 def load_details(api_url, servers, server_groups=False):
     """The availability zones of the servers' hosts, their request
-    specs and, when asked, the server groups they belong to."""
+    specs (read when first asked for) and, when asked, the server
+    groups they belong to."""
     if not servers:
         return
-    by_uuid = {server.uuid: server for server in servers}
     hosts = {s.record['host'] for s in servers if s.record.get('host')}
-    zones = availability_zones.host_zones(api_url, hosts) if hosts else {}
+    zones = _host_zones(api_url, hosts)
+    specs = RequestSpecs(api_url, [server.uuid for server in servers])
     for server in servers:
-        server.availability_zone = _zone(server.record, zones)
-    with engines.reader(api_url) as session:
-        for uuid, spec in session.execute(sa.select(
-                api.RequestSpec.instance_uuid, api.RequestSpec.spec).where(
-                api.RequestSpec.instance_uuid.in_(list(by_uuid)))):
-            by_uuid[uuid].request_spec = jsonutils.loads(spec)
-        if server_groups:
-            _load_server_groups(session, by_uuid)
+        host = server.record.get('host')
+        # Before it has a host, the zone the user asked for, or ''.
+        server.availability_zone = zones[host] if host else (
+            server.record.get('availability_zone') or '')
+        server.specs = specs
+    if server_groups:
+        with engines.reader(api_url) as session:
+            _load_server_groups(session, {s.uuid: s for s in servers})
 
 
-def _zone(record, host_zones):
-    """The zone of the server's host (its aggregates', else the default
-    zone); before it has one, the zone the user asked for, or ''."""
-    host = record.get('host')
-    if not host:
-        return record.get('availability_zone') or ''
-    return (','.join(sorted(host_zones.get(host, ()))) or
-            CONF.default_availability_zone)
+def _host_zones(api_url, hosts):
+    """{host: its zone}: its zoned aggregates' (several joined by
+    commas), else the default zone."""
+    if not hosts:
+        return {}
+    zones = availability_zones.host_zones(api_url, hosts)
+    return {host: ','.join(sorted(zones.get(host, ()))) or
+            CONF.default_availability_zone for host in hosts}
+
+
+class RequestSpecs:
+    """The request specs of the servers of one answer, read from the
+    API database when one is first asked for: only the views of 2.96
+    and later show anything of them (the pinned zone, the scheduler
+    hints)."""
+
+    def __init__(self, api_url, uuids):
+        self.api_url = api_url
+        self.uuids = uuids
+        self._specs = None
+
+    def get(self, uuid):
+        """The spec of the server ``uuid``, None without one."""
+        if self._specs is None:
+            with engines.reader(self.api_url) as session:
+                self._specs = dict(session.execute(
+                    _REQUEST_SPECS, {'uuids': self.uuids}).all())
+        spec = self._specs.get(uuid)
+        return jsonutils.loads(spec) if spec else None
+
+
+_SPEC = api.RequestSpec.__table__.c
+_REQUEST_SPECS = sa.select(_SPEC.instance_uuid, _SPEC.spec).where(
+    _SPEC.instance_uuid.in_(sa.bindparam('uuids', expanding=True)))
 
 
 def _load_server_groups(session, by_uuid):

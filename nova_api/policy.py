@@ -124,6 +124,15 @@ def authorize(context, action, target=None):
     return True
 
 
+def allowed(context, action, target=None):
+    """Whether ``context`` may do ``action``: for the rules that shape
+    an answer (which fields, which filters) rather than refuse it."""
+    try:
+        return authorize(context, action, target)
+    except exception.PolicyNotAuthorized:
+        return False
+
+
 def check_is_admin(context):
     """Whether ``context`` passes ``context_is_admin``: what Nova sets
     ``context.is_admin`` from, so redefining who is an administrator in

@@ -90,6 +90,20 @@ name_with_leading_trailing_spaces = {
 az_name = {**name, 'format': 'az_name'}
 az_name_with_leading_trailing_spaces = {
     **name, 'format': 'az_name_with_leading_trailing_spaces'}
+# Server metadata: keys as Nova's instance_metadata allows, values that
+# fit its VARCHAR(255).
+metadata = {
+    'type': 'object',
+    'patternProperties': {
+        '^[a-zA-Z0-9-_:. ]{1,255}$': {'type': 'string', 'maxLength': 255}},
+    'additionalProperties': False,
+}
+# A tag of a server (or of a device): no '/' (tags are path segments of
+# /servers/{id}/tags) nor ',' (the list filters take comma-separated
+# tags).  A server holds MAX_TAG_COUNT at most.
+MAX_TAG_COUNT = 50
+tag = {'type': 'string', 'minLength': 1, 'maxLength': 60,
+       'pattern': '^[^,/]*$'}
 
 FORMAT_CHECKER = jsonschema.FormatChecker()
 

@@ -121,8 +121,12 @@ def _regexp(pattern, value):
 
 
 def _mysql_session(dbapi_conn, _record):
+    # MariaDB cuts JSON_OBJECTAGG and JSON_ARRAYAGG (instance records'
+    # side tables) at group_concat_max_len: never cut them.
+    statements = ['SET SESSION group_concat_max_len = 4294967295']
     if not _WRITES_ALLOWED:
-        _execute(dbapi_conn, ['SET SESSION TRANSACTION READ ONLY'])
+        statements.append('SET SESSION TRANSACTION READ ONLY')
+    _execute(dbapi_conn, statements)
 
 
 def _execute(dbapi_conn, statements):

@@ -19,11 +19,12 @@ from common import exception
 from common.db import engines
 from common.db import main_models as main
 from nova_api import base
+from nova_api import instance_list
 from nova_api import links
 from nova_api import paging
 from nova_api import policy
-from nova_api import server_lookup
 from nova_api import validation
+from nova_api.views import servers as views
 
 POLICY = 'os_compute_api:os-instance-actions:%s'
 DELETED_SERVERS = '2.21'
@@ -55,14 +56,6 @@ index_query_v266 = {
     'properties': {**index_query_v258['properties'],
                    'changes-before': _date},
 }
-
-
-def _allowed(ctxt, rule, target):
-    """A rule that shapes a response rather than refusing it."""
-    try:
-        return policy.authorize(ctxt, rule, target)
-    except exception.PolicyNotAuthorized:
-        return False
 
 
 def _time_param(req, name):
@@ -108,12 +101,12 @@ class InstanceActionsController(base.APIBase):
     def _server(self, req, server_id, rule):
         """(record, cell) of the server once the caller may ``rule``."""
         ctxt = req.nova_context
-        record, cell = server_lookup.get(
-            ctxt, self.api_url, server_id,
+        server = instance_list.get_server(
+            self.api_url, ctxt, server_id, detail=False,
             read_deleted=req.api_version_request >= DELETED_SERVERS)
         policy.authorize(ctxt, POLICY % rule,
-                         {'project_id': record['project_id']})
-        return record, cell
+                         {'project_id': server.record['project_id']})
+        return server.record, server.cell
 
     @validation.query_schema(index_query, '2.1', '2.57')
     @validation.query_schema(index_query_v258, PAGING, '2.65')
@@ -202,14 +195,14 @@ class InstanceActionsController(base.APIBase):
 
 def _event_fields(ctxt, version, target):
     """The event fields the caller sees, None for no events at all."""
-    privileged = _allowed(ctxt, POLICY % 'events', target)
+    privileged = policy.allowed(ctxt, POLICY % 'events', target)
     if not privileged and version < EVENTS_FOR_READERS:
         return None
     shown = EVENT_FIELDS
     if privileged:
         shown += ('traceback', 'host') if version >= HOST_ID else (
             'traceback',)
-    if version >= EVENT_DETAILS and _allowed(
+    if version >= EVENT_DETAILS and policy.allowed(
             ctxt, POLICY % 'events:details', target):
         shown += ('details',)
     return shown
@@ -222,5 +215,5 @@ def _view(row, fields):
 def _event_view(event, fields, with_host_id, project_id):
     view = _view(event, fields)
     if with_host_id:
-        view['hostId'] = server_lookup.host_id(event['host'], project_id)
+        view['hostId'] = views.host_id(event['host'], project_id)
     return view

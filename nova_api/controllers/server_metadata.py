@@ -14,9 +14,10 @@ from common import exception
 from common import quota
 from common import states
 from nova_api import base
+from nova_api import instance_list
 from nova_api import policy
 from nova_api import router
-from nova_api import server_lookup
+from nova_api import server_states
 from nova_api import validation
 
 POLICY = 'os_compute_api:server-metadata:%s'
@@ -24,16 +25,9 @@ POLICY = 'os_compute_api:server-metadata:%s'
 CHANGEABLE = (states.ACTIVE, states.PAUSED, states.SUSPENDED,
               states.STOPPED)
 
-metadata = {
-    'type': 'object',
-    'patternProperties': {
-        '^[a-zA-Z0-9-_:. ]{1,255}$': {'type': 'string', 'maxLength': 255},
-    },
-    'additionalProperties': False,
-}
 create = {
     'type': 'object',
-    'properties': {'metadata': metadata},
+    'properties': {'metadata': validation.metadata},
     'required': ['metadata'],
     'additionalProperties': False,
 }
@@ -41,7 +35,8 @@ update_all = create
 update = {
     'type': 'object',
     'properties': {
-        'meta': {**metadata, 'minProperties': 1, 'maxProperties': 1},
+        'meta': {**validation.metadata, 'minProperties': 1,
+                 'maxProperties': 1},
     },
     'required': ['meta'],
     'additionalProperties': False,
@@ -53,9 +48,9 @@ def _check_changeable(ctxt, record, action, server_id):
     """Nova's lock and state checks before a metadata change: 409s."""
     if record.get('locked') and not ctxt.is_admin:
         raise exception.InstanceIsLocked(instance_uuid=record['uuid'])
-    server_lookup.require_vm_state(record, CHANGEABLE, action, server_id)
+    server_states.require_vm_state(record, CHANGEABLE, action, server_id)
     if not record.get('launched_at'):
-        raise server_lookup.invalid_state(action, server_id, 'launched_at',
+        raise server_states.invalid_state(action, server_id, 'launched_at',
                                           None)
 
 
@@ -64,7 +59,8 @@ class ServerMetadataController(base.APIBase):
     def _server(self, req, server_id, action):
         """The server, once the caller may ``action`` its metadata."""
         ctxt = req.nova_context
-        record, _cell = server_lookup.get(ctxt, self.api_url, server_id)
+        record = instance_list.get_server(self.api_url, ctxt, server_id,
+                                          detail=False).record
         policy.authorize(ctxt, POLICY % action,
                          {'project_id': record['project_id']})
         return record

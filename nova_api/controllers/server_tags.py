@@ -21,24 +21,23 @@ from common.db import main_models as main
 from common.db import mappings
 from nova_api import api_version
 from nova_api import base
+from nova_api import instance_list
 from nova_api import links
 from nova_api import policy
 from nova_api import router
-from nova_api import server_lookup
+from nova_api import server_states
 from nova_api import validation
 
 POLICY = 'os_compute_api:os-server-tags:%s'
 TAGS = '2.26'
-MAX_TAG_COUNT = 50
-MAX_TAG_LENGTH = 60
+MAX_TAG_COUNT = validation.MAX_TAG_COUNT
 TAGGABLE = (states.ACTIVE, states.PAUSED, states.SUSPENDED, states.STOPPED)
 
-tag = {'type': 'string', 'minLength': 1, 'maxLength': MAX_TAG_LENGTH,
-       'pattern': '^[^,/]*$'}
 update_all = {
     'type': 'object',
     'properties': {
-        'tags': {'type': 'array', 'items': tag, 'maxItems': MAX_TAG_COUNT},
+        'tags': {'type': 'array', 'items': validation.tag,
+                 'maxItems': MAX_TAG_COUNT},
     },
     'required': ['tags'],
     'additionalProperties': False,
@@ -51,7 +50,7 @@ def _check_tag(name):
     """400 in Nova's words for a tag named in the URL that the schema
     would refuse in a body."""
     error = jsonschema.exceptions.best_match(
-        jsonschema.Draft4Validator(tag).iter_errors(name))
+        jsonschema.Draft4Validator(validation.tag).iter_errors(name))
     if error is not None:
         raise webob.exc.HTTPBadRequest(explanation=(
             "Tag '%s' is invalid. It must be a non empty string without "
@@ -85,9 +84,10 @@ class ServerTagsController(base.APIBase):
                 .order_by(main.Tag.tag)))
 
     def _check_taggable(self, req, server_id, action):
-        record, _cell = server_lookup.get(req.nova_context, self.api_url,
-                                          server_id)
-        server_lookup.require_vm_state(record, TAGGABLE, action, server_id)
+        server = instance_list.get_server(self.api_url, req.nova_context,
+                                          server_id, detail=False)
+        server_states.require_vm_state(server.record, TAGGABLE, action,
+                                       server_id)
 
     @api_version.versioned(TAGS)
     def index(self, req, server_id):

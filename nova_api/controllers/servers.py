@@ -36,7 +36,7 @@ from nova_api import instance_list
 from nova_api import paging
 from nova_api import policy
 from nova_api import router
-from nova_api import server_lookup
+from nova_api import server_states
 from nova_api import validation
 from nova_api.schemas import servers as schemas
 from nova_api.views import servers as views
@@ -270,7 +270,7 @@ class ServersController(base.APIBase):
     def _force_delete(self, req, id, body):
         """Delete a soft-deleted server now; any other state is 409."""
         server = self.get_server(req, id)
-        server_lookup.require_vm_state(server.record, [states.SOFT_DELETED],
+        server_states.require_vm_state(server.record, [states.SOFT_DELETED],
                                        'forceDelete', id)
         self._delete(req, id, 'delete')
 

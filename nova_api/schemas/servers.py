@@ -46,12 +46,7 @@ HOSTNAME = '2.90'
 FQDN_HOSTNAME = '2.94'
 UNPIN_AZ = '2.104'
 
-MAX_TAG_COUNT = 50
-# A server's tag: no '/' (tags are path segments of /servers/{id}/tags)
-# nor ',' (the list filters take comma-separated tags).
-tag = {'type': 'string', 'minLength': 1, 'maxLength': 60,
-       'pattern': '^[^,/]*$'}
-
+tag = validation.tag
 _uuid = {'type': 'string', 'format': 'uuid'}
 _uuids = {'type': 'array', 'items': _uuid}
 _any_string = {'type': 'string'}
@@ -65,13 +60,6 @@ _varchar = {'type': 'string', 'maxLength': 255}
 _disk_config = {'type': 'string', 'enum': ['AUTO', 'MANUAL']}
 _access_ips = {'accessIPv4': {'type': 'string', 'format': 'ipv4'},
                'accessIPv6': {'type': 'string', 'format': 'ipv6'}}
-# Keys as Nova's instance_metadata allows; values fit its VARCHAR(255).
-_metadata = {
-    'type': 'object',
-    'patternProperties': {
-        '^[a-zA-Z0-9-_:. ]{1,255}$': {'type': 'string', 'maxLength': 255}},
-    'additionalProperties': False,
-}
 # One DNS label (RFC 952 as relaxed by RFC 1123).
 _hostname = {'type': 'string', 'minLength': 2, 'maxLength': 63,
              'pattern': '^[a-zA-Z0-9]+[a-zA-Z0-9-]*[a-zA-Z0-9]+$'}
@@ -204,7 +192,7 @@ _create_v21 = {
     'flavorRef': {'type': ['string', 'integer'], 'minLength': 1},
     # Never stored: any string.
     'adminPass': _any_string,
-    'metadata': _metadata,
+    'metadata': validation.metadata,
     'networks': _networks(_any_string),
     'OS-DCF:diskConfig': _disk_config,
     **_access_ips,
@@ -232,7 +220,7 @@ _create_v242 = {**_create_v237,
                 'networks': _networks_or_keyword(tag=tag),
                 'block_device_mapping_v2': _block_devices(tag=tag)}
 _create_v252 = {**_create_v242, 'tags': {**_array(tag),
-                                         'maxItems': MAX_TAG_COUNT}}
+                                         'maxItems': validation.MAX_TAG_COUNT}}
 _create_v257 = _without(_create_v252, 'personality')
 _create_v263 = {**_create_v257, 'trusted_image_certificates': _trusted_certs}
 _create_v267 = {**_create_v263, 'block_device_mapping_v2': _block_devices(

@@ -35,7 +35,6 @@ import hashlib
 
 from oslo_utils import timeutils
 
-from common import exception
 from common import instance_record
 from common import states
 from nova_api import instance_list
@@ -66,13 +65,6 @@ def isotime(at):
     if at is None:
         at = timeutils.utcnow()
     return at.strftime(ISO_TIME)
-
-
-def _allowed(context, rule, project_id):
-    try:
-        return policy.authorize(context, rule, {'project_id': project_id})
-    except exception.PolicyNotAuthorized:
-        return False
 
 
 class Links:
@@ -107,16 +99,17 @@ class Viewer(Links):
         super().__init__(req)
         context = req.nova_context
         version = req.api_version_request
+        target = {'project_id': project_id}
         self.version = {v for v in FIELD_VERSIONS if version >= v}
         self.is_admin = context.is_admin
-        self.extended = _allowed(context, esa_policies.POLICY, project_id)
-        self.extra_specs = ('2.47' in self.version and
-                            _allowed(context, EXTRA_SPECS_POLICY, project_id))
+        self.extended = policy.allowed(context, esa_policies.POLICY, target)
+        self.extra_specs = ('2.47' in self.version and policy.allowed(
+            context, EXTRA_SPECS_POLICY, target))
         self.host_status = None
         if '2.16' in self.version:
-            if _allowed(context, HOST_STATUS_POLICY, project_id):
+            if policy.allowed(context, HOST_STATUS_POLICY, target):
                 self.host_status = 'all'
-            elif _allowed(context, UNKNOWN_ONLY_POLICY, project_id):
+            elif policy.allowed(context, UNKNOWN_ONLY_POLICY, target):
                 self.host_status = 'unknown-only'
 
     def since(self, version):
@@ -192,7 +185,7 @@ def _base_view(viewer, server):
         'tenant_id': record.get('project_id') or '',
         'user_id': record.get('user_id') or '',
         'metadata': record.get('metadata') or {},
-        'hostId': host_id(record),
+        'hostId': host_id(record.get('host'), record.get('project_id')),
         'image': _image(viewer, record),
         'flavor': _flavor(viewer, record),
         'created': isotime(record['created_at']),
@@ -220,12 +213,13 @@ def status(record):
                                     record.get('task_state'))
 
 
-def host_id(record):
-    """An opaque id of the host, per project: equal for two servers of
-    a project on the same host, unrelated across projects."""
-    if not record.get('host'):
+def host_id(host, project_id):
+    """The obfuscated ``hostId``: equal for two servers (or instance
+    action events) of a project on the same host, unrelated across
+    projects; '' when there is no host."""
+    if not host:
         return ''
-    data = '%s%s' % (record.get('project_id'), record['host'])
+    data = '%s%s' % (project_id, host)
     return hashlib.sha224(data.encode('utf-8')).hexdigest()
 
 
@@ -246,15 +240,19 @@ def _fault(fault, is_admin):
 
 
 def _usage_and_states(record):
-    # launched_at/terminated_at are rendered by the JSON encoder with
-    # microseconds and no 'Z', as Nova's are.
     return {
-        'OS-SRV-USG:launched_at': record.get('launched_at'),
-        'OS-SRV-USG:terminated_at': record.get('terminated_at'),
+        'OS-SRV-USG:launched_at': _usage_time(record.get('launched_at')),
+        'OS-SRV-USG:terminated_at': _usage_time(record.get('terminated_at')),
         'OS-EXT-STS:task_state': record.get('task_state'),
         'OS-EXT-STS:vm_state': record.get('vm_state'),
         'OS-EXT-STS:power_state': record.get('power_state'),
     }
+
+
+def _usage_time(at):
+    """launched_at and terminated_at as Nova's JSON encoder renders
+    them: with microseconds, without 'Z'."""
+    return at.strftime(timeutils.PERFECT_TIME_FORMAT) if at else None
 
 
 def _volume(bdm, viewer):
@@ -285,7 +283,6 @@ def _add_host_status(view, server, viewer):
 
 def _versioned_fields(viewer, server, server_groups):
     record = server.record
-    spec = server.request_spec or {}
     fields = {}
     if viewer.since('2.9'):
         fields['locked'] = bool(record.get('locked_by'))
@@ -301,9 +298,11 @@ def _versioned_fields(viewer, server, server_groups):
     if viewer.since('2.73'):
         fields['locked_reason'] = record.get('locked_reason')
     if viewer.since('2.96'):
+        # Read only now: older versions never look at request specs.
+        spec = server.request_spec or {}
         fields['pinned_availability_zone'] = spec.get('availability_zone')
-    if viewer.since('2.100'):
-        fields['scheduler_hints'] = spec.get('scheduler_hints') or {}
+        if viewer.since('2.100'):
+            fields['scheduler_hints'] = spec.get('scheduler_hints') or {}
     return fields
 
 
