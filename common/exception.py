@@ -333,15 +333,6 @@ class MaxRetriesExceeded(NoValidHost):
     msg_fmt = 'Exceeded maximum number of retries. %(reason)s'
 
 
-class RescheduledException(NovaException):
-    msg_fmt = ('Build of instance %(instance_uuid)s was re-scheduled: '
-               '%(reason)s')
-
-
-class BuildAbortException(NovaException):
-    msg_fmt = 'Build of instance %(instance_uuid)s aborted: %(reason)s'
-
-
 class InstanceBuildTimeout(NovaException):
     msg_fmt = 'Instance build timed out. Set to error state.'
 

@@ -154,7 +154,7 @@ class API(base.APIBase):
         if any(requested.values()):
             policy.authorize(ctxt, POLICY % 'create:requested_destination')
             self._check_host_exists(requested['host'], requested['node'])
-        if zone and zone not in self._zones():
+        if zone and zone not in availability_zones.all_zones(self.api_url):
             raise CreateRefused(
                 reason='The requested availability zone is not available')
         return {'availability_zone': zone,
@@ -162,10 +162,6 @@ class API(base.APIBase):
                 'force_nodes': [forced_node] if forced_node else [],
                 'requested_destination': (requested if any(
                     requested.values()) else None)}
-
-    def _zones(self):
-        """Every zone a server can be asked into."""
-        return availability_zones.all_zones(self.api_url)
 
     def _check_host_exists(self, host, node):
         found = [n for n in host_api.HostAPI().compute_node_get_all()

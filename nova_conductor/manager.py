@@ -263,11 +263,6 @@ class ConductorManager(periodic_task.PeriodicTasks):
             build_requests.pin_zone(session, instance_uuid, zone)
 
     @_writes
-    def instance_get(self, ctxt, instance_uuid):
-        with engines.reader(self._instance_cell(instance_uuid)) as session:
-            return instances.get(session, instance_uuid)
-
-    @_writes
     def instance_delete(self, ctxt, instance_uuid):
         """Start the API's delete of a server; the host that must
         destroy its guest and the record to send it, or None when the

@@ -7,7 +7,7 @@ API versions:
   1.1 - service_update, service_delete (os-services, any cell)
   1.2 - the API database's writes for the API: flavor_*, keypair_*,
         quota_*, server_group_*, aggregate_*
-  1.3 - servers: provision_instances, instance_update, instance_get,
+  1.3 - servers: provision_instances, instance_update,
         request_spec_pin_zone,
         instance_delete, instance_destroy, instance_fault_create,
         action_event_start, action_event_finish; a server's metadata and
@@ -203,10 +203,6 @@ class ConductorAPI:
         moved to from now on (2.104)."""
         return self._call_13(ctxt, 'request_spec_pin_zone',
                              instance_uuid=instance_uuid, zone=zone)
-
-    def instance_get(self, ctxt, instance_uuid):
-        return self._call_13(ctxt, 'instance_get',
-                             instance_uuid=instance_uuid)
 
     def instance_delete(self, ctxt, instance_uuid):
         """Begin deleting a server: None when done, else {'host',

@@ -21,7 +21,6 @@ import copy
 from oslo_serialization import jsonutils
 from oslo_utils import strutils
 from oslo_utils import timeutils
-from oslo_utils import uuidutils
 import webob.exc
 
 from common import conf
@@ -207,8 +206,6 @@ class ServersController(base.APIBase):
     def get_server(self, req, server_id, server_groups=False):
         """The server the path names, with what its view shows; 404 when
         there is none the caller may see."""
-        if not uuidutils.is_uuid_like(server_id):
-            raise exception.InstanceNotFound(instance_id=server_id)
         return instance_list.get_server(self.api_url, req.nova_context,
                                         server_id,
                                         server_groups=server_groups)
@@ -256,8 +253,7 @@ class ServersController(base.APIBase):
         policy.authorize(context, POLICY % action.lower(),
                          {'project_id': record['project_id']})
         if record.get('locked') and not context.is_admin:
-            raise webob.exc.HTTPConflict(
-                explanation='Instance %s is locked' % id)
+            raise exception.InstanceIsLocked(instance_uuid=id)
         self.compute_api.delete(context, id)
 
     @router.response(202)
