@@ -28,7 +28,10 @@ import time
 import urllib.error
 import urllib.request
 
-POLL = 0.05
+# How often the client looks again, and what it looks at: the plain list
+# filtered by status is what a client waiting for builds would poll; it
+# costs the API less than the detailed list, which is measured apart.
+POLL = 0.1
 DETAIL_SAMPLES = 20
 DAEMONS = ('nova-api', 'nova-conductor', 'nova-scheduler', 'nova-compute',
            'nova-novncproxy')
@@ -123,17 +126,19 @@ def _detail_latency(client):
     return statistics.median(samples)
 
 
-def _wait(client, ids, done, timeout):
-    """Poll the list until done(statuses by id) holds; seconds."""
+def _wait(client, path, done, timeout):
+    """Poll GET ``path`` until done(its servers) holds; seconds."""
     started = time.perf_counter()
     while time.perf_counter() - started < timeout:
-        _status, body, _elapsed = client.request('GET', '/servers/detail')
-        statuses = {s['id']: s['status'] for s in body['servers']
-                    if s['id'] in ids}
-        if done(statuses):
-            return time.perf_counter() - started, statuses
+        _status, body, _elapsed = client.request('GET', path)
+        if done(body['servers']):
+            return time.perf_counter() - started
         time.sleep(POLL)
-    raise SystemExit('timed out after %ds: %s' % (timeout, statuses))
+    raise SystemExit('timed out after %ds waiting on %s' % (timeout, path))
+
+
+def _ours(ids):
+    return lambda servers: [s for s in servers if s['id'] in ids]
 
 
 def run(client, image, flavor, count, concurrency, timeout):
@@ -156,11 +161,15 @@ def run(client, image, flavor, count, concurrency, timeout):
     latencies = [r[2] for r in results]
     figures.update(post_p50=_percentile(latencies, 0.5),
                    post_p95=_percentile(latencies, 0.95))
-    _elapsed, statuses = _wait(
-        client, ids, lambda s: len(s) == count and all(
-            v in ('ACTIVE', 'ERROR') for v in s.values()), timeout)
+    ours = _ours(ids)
+    _wait(client, '/servers?status=BUILD', lambda s: not ours(s), timeout)
     figures['all_active'] = time.perf_counter() - started
-    figures['errors'] = sum(v == 'ERROR' for v in statuses.values())
+    _status, body, _elapsed = client.request('GET', '/servers/detail')
+    statuses = [s['status'] for s in ours(body['servers'])]
+    if len(statuses) != count:
+        raise SystemExit('%d servers listed, %d created' % (
+            len(statuses), count))
+    figures['errors'] = statuses.count('ERROR')
     figures['servers_per_s'] = count / figures['all_active']
     figures['detail_n'] = _detail_latency(client)
 
@@ -168,7 +177,7 @@ def run(client, image, flavor, count, concurrency, timeout):
     with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
         list(pool.map(lambda i: client.request('DELETE', '/servers/%s' % i),
                       ids))
-    _wait(client, ids, lambda s: not s, timeout)
+    _wait(client, '/servers', lambda s: not ours(s), timeout)
     figures['all_deleted'] = time.perf_counter() - started
     return figures
 

@@ -81,12 +81,21 @@ def limits(api_url, project_id, user_id=None):
     if _noop():
         return dict.fromkeys(RESOURCES, UNLIMITED)
     with engines.reader(api_url) as session:
-        found = _rows(session, api.QuotaClass, class_name=DEFAULT_CLASS)
-        found.update(_rows(session, api.Quota, project_id=project_id))
-        if user_id is not None:
-            found.update(_rows(session, api.ProjectUserQuota,
-                               project_id=project_id, user_id=user_id))
-    return {r: found.get(r, _config_default(r)) for r in RESOURCES}
+        project, user = _limits_in(session, project_id, user_id)
+    return project if user is None else user
+
+
+def _limits_in(session, project_id, user_id):
+    """(the project's limits, the user's or None), read in one session:
+    a user's limit falls back to the project's."""
+    found = _rows(session, api.QuotaClass, class_name=DEFAULT_CLASS)
+    found.update(_rows(session, api.Quota, project_id=project_id))
+    project = {r: found.get(r, _config_default(r)) for r in RESOURCES}
+    if user_id is None:
+        return project, None
+    found.update(_rows(session, api.ProjectUserQuota,
+                       project_id=project_id, user_id=user_id))
+    return project, {r: found.get(r, _config_default(r)) for r in RESOURCES}
 
 
 def user_limits_in_project(api_url, project_id):
@@ -103,71 +112,89 @@ def user_limits_in_project(api_url, project_id):
 
 # --- usage ------------------------------------------------------------------
 
-def _instance_query(project_id, user_id):
-    """Servers, cores and RAM of the live servers of a project (user).
+def _instance_query(project_id, user_id, building):
+    """Servers, cores and RAM of the live servers of a project, then
+    (with ``user_id``) of that user's among them: one pass for both.
 
     Soft-deleted servers can still be restored yet free their quota;
     a hidden copy (a cross-cell resize's other half) is counted in the
-    cell that shows it.
+    cell that shows it; servers still ``building`` (with a build
+    request) are counted from the build request instead.
     """
-    query = sa.select(
-        sa.func.count(main.Instance.id),
-        sa.func.coalesce(sa.func.sum(main.Instance.vcpus), 0),
-        sa.func.coalesce(sa.func.sum(main.Instance.memory_mb), 0),
-    ).where(
-        main.Instance.deleted == 0,
-        main.Instance.project_id == project_id,
-        sa.or_(main.Instance.vm_state != _SOFT_DELETED,
-               main.Instance.vm_state.is_(None)),
-        sa.or_(main.Instance.hidden.is_(False),
-               main.Instance.hidden.is_(None)))
+    instance = main.Instance
+    sums = [sa.func.count(instance.id), sa.func.sum(instance.vcpus),
+            sa.func.sum(instance.memory_mb)]
     if user_id is not None:
-        query = query.where(main.Instance.user_id == user_id)
+        mine = instance.user_id == user_id
+        sums += [sa.func.sum(sa.case((mine, value), else_=0))
+                 for value in (1, instance.vcpus, instance.memory_mb)]
+    query = sa.select(*sums).where(
+        instance.deleted == 0,
+        instance.project_id == project_id,
+        sa.or_(instance.vm_state != _SOFT_DELETED,
+               instance.vm_state.is_(None)),
+        sa.or_(instance.hidden.is_(False), instance.hidden.is_(None)))
+    if building:
+        query = query.where(instance.uuid.not_in(building))
     return query
 
 
 def count_instances(api_url, project_id, user_id=None):
-    """{'instances', 'cores', 'ram'} of a project (or user) in every
-    cell, cell0 included, and of its servers not yet placed (build
-    requests); a cell that does not answer counts nothing, as in Nova.
+    """{'instances', 'cores', 'ram'} of a project (or user)."""
+    project, user = _instance_usage(api_url, project_id, user_id)
+    return project if user is None else user
+
+
+def _instance_usage(api_url, project_id, user_id):
+    """({'instances', 'cores', 'ram'} of a project, the same of one of
+    its users or None) in every cell, cell0 included, and of its servers
+    not yet placed (build requests); a cell that does not answer counts
+    nothing, as in Nova.
 
     A server being placed is briefly in both its cell and its build
     request (the conductor creates it in the cell first, then deletes
     the build request): cell rows of servers that still have a build
     request are not counted, so it counts once whatever the timing.
     """
-    totals, building = _count_build_requests(api_url, project_id, user_id)
+    project, user, building = _count_build_requests(api_url, project_id,
+                                                    user_id)
 
     def read(cell):
-        query = _instance_query(project_id, user_id)
-        if building:
-            query = query.where(main.Instance.uuid.not_in(building))
         with engines.reader(cell.database_connection) as session:
-            return session.execute(query).one()
+            return session.execute(
+                _instance_query(project_id, user_id, building)).one()
 
     for _cell, result in cells.scatter_gather(mappings.list_cells(api_url),
                                               read):
         if isinstance(result, cells.CellFailure):
             continue
-        for resource, value in zip(INSTANCE_RESOURCES, result, strict=True):
-            totals[resource] += int(value)
-    return totals
+        values = [int(value or 0) for value in result]
+        for totals, offset in ((project, 0), (user, 3)):
+            if totals is not None:
+                for index, resource in enumerate(INSTANCE_RESOURCES):
+                    totals[resource] += values[offset + index]
+    return project, user
 
 
 def _count_build_requests(api_url, project_id, user_id):
-    """(usage, uuids) of the project's (user's) build requests."""
-    totals = dict.fromkeys(INSTANCE_RESOURCES, 0)
+    """(project usage, user usage or None, uuids) of the project's
+    build requests."""
+    project = dict.fromkeys(INSTANCE_RESOURCES, 0)
+    user = dict(project) if user_id is not None else None
     uuids = []
     with engines.reader(api_url) as session:
         texts = session.scalars(sa.select(api.BuildRequest.instance).where(
             api.BuildRequest.project_id == project_id))
         for record in map(jsonutils.loads, texts):
             uuids.append(record['uuid'])
-            if user_id is None or record.get('user_id') == user_id:
+            owners = [project]
+            if user is not None and record.get('user_id') == user_id:
+                owners.append(user)
+            for totals in owners:
                 totals['instances'] += 1
                 totals['cores'] += record.get('vcpus') or 0
                 totals['ram'] += record.get('memory_mb') or 0
-    return totals, uuids
+    return project, user, uuids
 
 
 def count_server_groups(api_url, project_id, user_id=None):
@@ -242,9 +269,9 @@ def _counts(api_url, resources, project_id, user_id):
     resources asked; key pairs only have the user's."""
     project, user = {}, {}
     if set(resources) & set(INSTANCE_RESOURCES):
-        project.update(count_instances(api_url, project_id))
-        if user_id is not None:
-            user.update(count_instances(api_url, project_id, user_id))
+        in_project, in_user = _instance_usage(api_url, project_id, user_id)
+        project.update(in_project)
+        user.update(in_user or {})
     if 'server_groups' in resources:
         project['server_groups'] = count_server_groups(api_url, project_id)
         if user_id is not None:
@@ -269,10 +296,18 @@ def check_deltas(api_url, deltas, project_id, user_id=None):
     """
     if _noop():
         return
-    project_used, user_used = _counts(api_url, deltas, project_id, user_id)
-    project_limits = limits(api_url, project_id)
-    user_limits = (limits(api_url, project_id, user_id)
-                   if user_id is not None else {})
+    with engines.reader(api_url) as session:
+        project_limits, user_limits = _limits_in(session, project_id,
+                                                 user_id)
+    user_limits = user_limits or {}
+    # Usage is only counted where a limit could be exceeded: counting
+    # reads every cell, an unlimited resource cannot be over.
+    limited = [r for r in deltas
+               if (project_limits[r], user_limits.get(r, UNLIMITED)) !=
+               (UNLIMITED, UNLIMITED)]
+    if not limited:
+        return
+    project_used, user_used = _counts(api_url, limited, project_id, user_id)
     overs, quotas, used = [], {}, {}
     for resource, delta in deltas.items():
         for limit_of, used_of in ((project_limits, project_used),

@@ -8,9 +8,12 @@ conductor's rpcapi), except in nova-conductor itself, whose reporter is
 its own manager.
 """
 
+import ctypes
+import os
 import random
 import signal
 import threading
+import time
 
 from oslo_log import log as logging
 import oslo_messaging as messaging
@@ -39,8 +42,13 @@ class Service:
     with those of its ``additional_endpoints`` (other namespaces).
     """
 
-    def __init__(self, host, binary, topic, manager, reporter):
+    def __init__(self, host, binary, topic, manager, reporter,
+                 primary=True):
         self.host = host
+        # Of several worker processes of one service, only the primary
+        # keeps its services row alive and runs the periodic tasks; the
+        # others only serve RPC.
+        self.primary = primary
         self.binary = binary
         self.topic = topic
         self.manager = manager
@@ -55,7 +63,8 @@ class Service:
 
     def start(self):
         """Register, then serve RPC, heartbeat and run periodic tasks."""
-        self._register()
+        if self.primary:
+            self._register()
         if self._stopping.is_set():
             return
         if hasattr(self.manager, 'init_host'):
@@ -66,9 +75,10 @@ class Service:
                 getattr(self.manager, 'additional_endpoints', ()))
             self._server = rpc.get_server(target, endpoints)
             self._server.start()
-        self._spawn(self._heartbeat_loop, 'heartbeat')
-        if CONF.periodic_enable and hasattr(self.manager,
-                                            'run_periodic_tasks'):
+        if self.primary:
+            self._spawn(self._heartbeat_loop, 'heartbeat')
+        if self.primary and CONF.periodic_enable and hasattr(
+                self.manager, 'run_periodic_tasks'):
             self._spawn(self._periodic_loop, 'periodic')
         LOG.info('%s started on host %s (topic %s)', self.binary, self.host,
                  self.topic)
@@ -215,3 +225,72 @@ def serve(services):
     for thread in stoppers:
         thread.join(timeout=_GRACEFUL_SHUTDOWN_TIMEOUT)
     rpc.cleanup()
+
+
+def serve_workers(make_services, workers):
+    """Run ``make_services(index)`` in ``workers`` forked processes
+    (``[conductor] workers``) until SIGTERM/SIGINT, which each worker
+    gets to stop as ``serve`` does; SIGHUP is passed on too.
+
+    The processes compete for the same RPC queues, so a busy service
+    uses more than the one core a Python process can.  Worker 0 is the
+    primary (services row, periodic tasks).  Fork happens before any
+    connection or thread exists: each worker builds its own.  A worker
+    that dies is replaced.
+    """
+    if workers <= 1:
+        serve(make_services(0))
+        return
+    children = {}
+    stopping = threading.Event()
+
+    parent = os.getpid()
+
+    def spawn(index):
+        pid = os.fork()
+        if pid == 0:
+            _stop_with_parent(parent)
+            code = 0
+            try:
+                serve(make_services(index))
+            except BaseException:
+                LOG.exception('Worker %d failed', index)
+                code = 1
+            os._exit(code)
+        children[pid] = index
+
+    def forward(signum, _frame):
+        if signum != signal.SIGHUP:
+            stopping.set()
+        for pid in list(children):
+            os.kill(pid, signum)
+
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, forward)
+    for index in range(workers):
+        spawn(index)
+    LOG.info('Started %d worker processes', workers)
+    while children:
+        try:
+            pid, status = os.wait()
+        except ChildProcessError:
+            break
+        index = children.pop(pid, None)
+        if index is None or stopping.is_set():
+            continue
+        LOG.error('Worker %d (pid %d) exited with status %d; starting '
+                  'another', index, pid, os.waitstatus_to_exitcode(status))
+        time.sleep(1)
+        spawn(index)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _stop_with_parent(parent):
+    """Have the kernel SIGTERM this worker when its parent dies, even
+    killed with SIGKILL: no orphan keeps consuming the service's queue."""
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG,
+                                            signal.SIGTERM)
+    if os.getppid() != parent:  # it died before prctl
+        os.kill(os.getpid(), signal.SIGTERM)

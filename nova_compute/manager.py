@@ -6,7 +6,6 @@ the cell database, through the conductor.  It never touches a database:
 every state change of a server is a call to nova-conductor.
 """
 
-import contextlib
 import traceback
 import types
 
@@ -99,27 +98,28 @@ class ComputeManager(periodic_task.PeriodicTasks):
         then destroys whatever the build left.
         """
         with _locked(instance['uuid']):
-            with self._event(context, instance, BUILD_EVENT) as failed:
-                if not self._begin_spawn(context, instance):
-                    return
-                try:
-                    self.driver.spawn(context, _guest(instance), image, [],
-                                      admin_password, {}, network_info=[],
-                                      block_device_info=block_device_mapping)
-                except Exception as error:
-                    failed(error)
-                    self._reschedule(context, instance, image,
-                                     admin_password, block_device_mapping,
-                                     alternates, attempt, error)
-                    return
-                self._finish_spawn(context, instance)
+            if not self._begin_spawn(context, instance):
+                return
+            try:
+                self.driver.spawn(context, _guest(instance), image, [],
+                                  admin_password, {}, network_info=[],
+                                  block_device_info=block_device_mapping)
+            except Exception as error:
+                self._event_failed(context, instance, BUILD_EVENT, error)
+                self._reschedule(context, instance, image, admin_password,
+                                 block_device_mapping, alternates, attempt,
+                                 error)
+                return
+            self._finish_spawn(context, instance)
 
     def _begin_spawn(self, context, instance):
-        """task_state scheduling -> spawning; False if deleted meanwhile."""
+        """task_state scheduling -> spawning, the build event started
+        with it; False if deleted meanwhile."""
         try:
             self.conductor.instance_update(
                 context, instance['uuid'], {'task_state': states.SPAWNING},
-                expected={'task_state': [states.SCHEDULING, None]})
+                expected={'task_state': [states.SCHEDULING, None]},
+                event={'event': BUILD_EVENT, 'host': self.host})
         except (exception.InstanceNotFound,
                 exception.UnexpectedDeletingTaskStateError):
             LOG.info('Instance %s was deleted before its build started',
@@ -134,12 +134,15 @@ class ComputeManager(periodic_task.PeriodicTasks):
                 'vm_state': states.ACTIVE, 'task_state': None,
                 'power_state': self.driver.get_info(guest).state,
                 'launched_at': timeutils.utcnow()},
-                expected={'task_state': states.SPAWNING})
+                expected={'task_state': states.SPAWNING},
+                event={'event': BUILD_EVENT, 'result': 'Success'})
         except (exception.InstanceNotFound,
                 exception.UnexpectedDeletingTaskStateError):
             # The delete waiting for our lock destroys the guest.
             LOG.info('Instance %s was deleted while spawning',
                      instance['uuid'])
+            self.conductor.action_event_finish(
+                context, instance['uuid'], BUILD_EVENT, 'Success')
             return
         LOG.info('Instance %s spawned on %s', instance['uuid'], self.host)
 
@@ -163,14 +166,16 @@ class ComputeManager(periodic_task.PeriodicTasks):
     def terminate_instance(self, context, instance):
         """Destroy the guest, then have the conductor delete the server."""
         with _locked(instance['uuid']):
-            with self._event(context, instance, TERMINATE_EVENT) as failed:
-                try:
-                    self.driver.destroy(context, _guest(instance), [])
-                except Exception as error:
-                    failed(error)
-                    self._terminate_failed(context, instance, error)
-                    return
-            self.conductor.instance_destroy(context, instance['uuid'])
+            self.conductor.action_event_start(
+                context, instance['uuid'], TERMINATE_EVENT, self.host)
+            try:
+                self.driver.destroy(context, _guest(instance), [])
+            except Exception as error:
+                self._event_failed(context, instance, TERMINATE_EVENT, error)
+                self._terminate_failed(context, instance, error)
+                return
+            self.conductor.instance_destroy(
+                context, instance['uuid'], event={'event': TERMINATE_EVENT})
             LOG.info('Instance %s destroyed on %s', instance['uuid'],
                      self.host)
 
@@ -186,22 +191,12 @@ class ComputeManager(periodic_task.PeriodicTasks):
             context, instance['uuid'],
             {'vm_state': states.ERROR, 'task_state': None})
 
-    @contextlib.contextmanager
-    def _event(self, context, instance, event):
-        """An instance action event around a step (os-instance-actions):
-        Success unless the step reports an error through the callable
-        it is given."""
-        errors = []
-        self.conductor.action_event_start(context, instance['uuid'], event,
-                                          self.host)
-        yield errors.append
-        if errors:
-            self.conductor.action_event_finish(
-                context, instance['uuid'], event, 'Error',
-                exc_tb=''.join(traceback.format_exception(errors[0])))
-        else:
-            self.conductor.action_event_finish(context, instance['uuid'],
-                                               event, 'Success')
+    def _event_failed(self, context, instance, event, error):
+        """Finish an instance action event (os-instance-actions) as an
+        Error, with the traceback Nova shows admins."""
+        self.conductor.action_event_finish(
+            context, instance['uuid'], event, 'Error',
+            exc_tb=''.join(traceback.format_exception(error)))
 
 
 BUILD_EVENT = 'compute__do_build_and_run_instance'

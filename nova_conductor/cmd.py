@@ -3,6 +3,8 @@
 import importlib
 import sys
 
+from oslo_concurrency import processutils
+
 from common import config
 from common import service
 from common.db import engines
@@ -16,7 +18,12 @@ def main():
     engines.allow_writes()
     # The manager reads periodic spacings from nova.conf at import time.
     manager = importlib.import_module('nova_conductor.manager')
-    conductor = manager.ConductorManager()
-    service.serve([service.Service(conf.host, BINARY, rpcapi.TOPIC,
-                                   conductor, reporter=conductor)])
+
+    def services(index):
+        conductor = manager.ConductorManager()
+        return [service.Service(conf.host, BINARY, rpcapi.TOPIC, conductor,
+                                reporter=conductor, primary=index == 0)]
+
+    service.serve_workers(services, conf.conductor.workers or
+                          processutils.get_worker_count())
     return 0

@@ -75,7 +75,7 @@ def _build_check_spacing():
 class ConductorManager(periodic_task.PeriodicTasks):
     """Endpoint of topic 'conductor'; also its own service's reporter."""
 
-    target = messaging.Target(version='1.3')
+    target = messaging.Target(version='1.4')
 
     def __init__(self):
         super().__init__(CONF)
@@ -246,16 +246,20 @@ class ConductorManager(periodic_task.PeriodicTasks):
             raise
 
     @_writes
-    def instance_update(self, ctxt, instance_uuid, values, expected=None):
+    def instance_update(self, ctxt, instance_uuid, values, expected=None,
+                        event=None):
         """Set ``values`` on a server; ``expected`` maps 'task_state'
         and/or 'vm_state' to the state(s) the server must be in (else
         UnexpectedTaskStateError, or UnexpectedDeletingTaskStateError
-        when it is being deleted).  Returns the updated record."""
+        when it is being deleted).  ``event`` starts or finishes an
+        instance action event with it.  Returns the updated record."""
         expected = {'expected_%s' % k: v for k, v in (expected or
                                                       {}).items()}
         with engines.writer(self._instance_cell(instance_uuid)) as session:
-            return instances.update(session, instance_uuid, values,
-                                    **expected)
+            record = instances.update(session, instance_uuid, values,
+                                      **expected)
+            _record_event(session, ctxt, instance_uuid, event)
+            return record
 
     @_writes
     def request_spec_pin_zone(self, ctxt, instance_uuid, zone):
@@ -286,23 +290,27 @@ class ConductorManager(periodic_task.PeriodicTasks):
             mapping, cell = mappings.get_instance_mapping(self._api_db(),
                                                           instance_uuid)
         with engines.writer(cell.database_connection) as session:
-            record = instances.get(session, instance_uuid)
+            host = instances.host_of(session, instance_uuid)
             instances.action_start(session, ctxt, instance_uuid, 'delete')
-            if record['host'] and _host_is_up(session, record['host']):
-                return {'host': record['host'],
+            if host and _host_is_up(session, host):
+                return {'host': host,
                         'instance': instances.update(
                             session, instance_uuid,
                             {'task_state': states.DELETING})}
             instances.destroy(session, instance_uuid)
         self._deleted(instance_uuid)
         LOG.info('Instance %s deleted locally (host %s)', instance_uuid,
-                 record['host'] or 'none')
+                 host or 'none')
         return None
 
     @_writes
-    def instance_destroy(self, ctxt, instance_uuid):
-        """A compute destroyed the guest: the server is deleted."""
+    def instance_destroy(self, ctxt, instance_uuid, event=None):
+        """A compute destroyed the guest: the server is deleted (and
+        ``event``, the compute's, finished)."""
         with engines.writer(self._instance_cell(instance_uuid)) as session:
+            if event is not None:
+                _record_event(session, ctxt, instance_uuid,
+                              dict(event, result='Success'))
             instances.destroy(session, instance_uuid)
         self._deleted(instance_uuid)
 
@@ -436,9 +444,25 @@ class ConductorManager(periodic_task.PeriodicTasks):
             LOG.info('Mapped new compute hosts: %s', ', '.join(added))
 
 
+def _record_event(session, ctxt, instance_uuid, event):
+    """Start ({'event', 'host'}) or finish ({'event', 'result'[,
+    'exc_tb']}) an instance action event; None does nothing."""
+    if event is None:
+        return
+    if 'result' in event:
+        instances.event_finish(session, ctxt, instance_uuid, event['event'],
+                               event['result'], exc_tb=event.get('exc_tb'))
+    else:
+        instances.event_start(session, ctxt, instance_uuid, event['event'],
+                              event['host'])
+
+
 def _host_is_up(session, host):
     """Whether the nova-compute of ``host`` (in this cell) is up."""
-    row = session.execute(sa.select(main.Service).where(
-        main.Service.host == host, main.Service.binary == 'nova-compute',
-        main.Service.deleted == 0)).scalars().first()
-    return row is not None and nova_service.is_up(row)
+    service = main.Service
+    row = session.execute(sa.select(
+        service.forced_down, service.last_seen_up, service.updated_at,
+        service.created_at).where(
+        service.host == host, service.binary == 'nova-compute',
+        service.deleted == 0)).mappings().first()
+    return row is not None and nova_service.is_up(dict(row))

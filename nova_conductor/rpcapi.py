@@ -14,6 +14,9 @@ API versions:
         tags: instance_metadata_update, instance_metadata_delete,
         instance_tag_add, instance_tags_set, instance_tag_delete,
         instance_tags_delete_all
+  1.4 - instance_update and instance_destroy take ``event``: the
+        instance action event (os-instance-actions) the compute starts
+        or finishes with that write, one round trip instead of two
 
 ComputeTaskAPI (namespace 'compute_task'):
   1.0 - schedule_and_build_instances, build_instances
@@ -31,7 +34,7 @@ TOPIC = 'conductor'
 class ConductorAPI:
     """The conductor as seen from the other daemons."""
 
-    VERSION = '1.3'
+    VERSION = '1.4'
 
     def __init__(self):
         target = messaging.Target(topic=TOPIC, version=self.VERSION)
@@ -191,12 +194,22 @@ class ConductorAPI:
                              block_device_mappings=block_device_mappings,
                              tags=tags)
 
-    def instance_update(self, ctxt, instance_uuid, values, expected=None):
+    def instance_update(self, ctxt, instance_uuid, values, expected=None,
+                        event=None):
         """Update a placed server if its states are as ``expected``
-        ({'task_state': [...], 'vm_state': [...]}); its record."""
-        return self._call_13(ctxt, 'instance_update',
-                             instance_uuid=instance_uuid, values=values,
-                             expected=expected)
+        ({'task_state': [...], 'vm_state': [...]}); its record.
+
+        ``event`` (1.4) starts ({'event', 'host'}) or finishes
+        ({'event', 'result'}) an instance action event in the same
+        transaction.
+        """
+        if event is None:
+            return self._call_13(ctxt, 'instance_update',
+                                 instance_uuid=instance_uuid, values=values,
+                                 expected=expected)
+        return self.client.prepare(version='1.4').call(
+            ctxt, 'instance_update', instance_uuid=instance_uuid,
+            values=values, expected=expected, event=event)
 
     def request_spec_pin_zone(self, ctxt, instance_uuid, zone):
         """Pin the server to ``zone`` (None unpins): where it may be
@@ -210,10 +223,15 @@ class ConductorAPI:
         return self._call_13(ctxt, 'instance_delete',
                              instance_uuid=instance_uuid)
 
-    def instance_destroy(self, ctxt, instance_uuid):
-        """The guest is gone: delete the server, free its claim."""
-        return self._call_13(ctxt, 'instance_destroy',
-                             instance_uuid=instance_uuid)
+    def instance_destroy(self, ctxt, instance_uuid, event=None):
+        """The guest is gone: delete the server, free its claim; with
+        ``event`` (1.4), finish that instance action event as Success."""
+        if event is None:
+            return self._call_13(ctxt, 'instance_destroy',
+                                 instance_uuid=instance_uuid)
+        return self.client.prepare(version='1.4').call(
+            ctxt, 'instance_destroy', instance_uuid=instance_uuid,
+            event=event)
 
     def instance_fault_create(self, ctxt, instance_uuid, message, code=500,
                               details=None, host=None):

@@ -31,10 +31,17 @@ need it; nova-compute must not have it.
 
 database_opts = oslo_db_options.database_opts
 
+# oslo.db keeps 5 connections per pool; nova-conductor serves up to
+# [DEFAULT] executor_thread_pool_size requests at once, and every
+# connection over the pool size is opened and closed per use.
+POOL_SIZE = 20
+
 
 def _api_db_opts():
     opts = copy.deepcopy(oslo_db_options.database_opts)
     for opt in opts:
+        if opt.name == 'max_pool_size':
+            opt.default = POOL_SIZE
         if opt.name == 'connection':
             opt.help = (
                 'SQLAlchemy URL of the API database, for instance '
@@ -48,7 +55,7 @@ api_db_opts = _api_db_opts()
 
 def register_opts(conf):
     conf.register_group(db_group)
-    oslo_db_options.set_defaults(conf)
+    oslo_db_options.set_defaults(conf, max_pool_size=POOL_SIZE)
     conf.register_group(api_db_group)
     conf.register_opts(api_db_opts, group=api_db_group)
 

@@ -88,8 +88,7 @@ def _create_engine(url):
         if parsed.database in (None, '', ':memory:'):
             kwargs['poolclass'] = sa.pool.StaticPool
     else:
-        kwargs['pool_pre_ping'] = True
-        kwargs['pool_recycle'] = 3600
+        kwargs.update(_pool_options(url), pool_pre_ping=True)
     try:
         engine = sa.create_engine(parsed, **kwargs)
     except (sa_exc.ArgumentError, sa_exc.NoSuchModuleError,
@@ -101,6 +100,25 @@ def _create_engine(url):
     else:
         sa.event.listen(engine, 'connect', _mysql_session)
     return engine
+
+
+def _pool_options(url):
+    """oslo.db's pool options of the group whose connection ``url`` is:
+    [api_database] for the API database, [database] for cells (their
+    URLs come from the cell mappings)."""
+    group = conf.CONF.api_database
+    if url != group.connection:
+        group = conf.CONF.database
+    # Sessions always end their transaction (commit, or rollback on
+    # close), so the pool's own rollback on return would be a second,
+    # useless round trip per unit of work.
+    options = {'pool_size': group.max_pool_size,
+               'pool_reset_on_return': None,
+               'max_overflow': group.max_overflow,
+               'pool_recycle': group.connection_recycle_time}
+    if group.pool_timeout is not None:
+        options['pool_timeout'] = group.pool_timeout
+    return options
 
 
 def _sqlite_pragmas(dbapi_conn, _record):
@@ -150,15 +168,13 @@ def check_connection(url):
 
 @contextlib.contextmanager
 def reader(url):
-    """A read-only unit of work: the session is rolled back at the end."""
+    """A read-only unit of work: the session is rolled back at the end.
+
+    Closing the session ends its transaction and hands the loaded rows
+    out as plain detached objects (not expired: still readable).
+    """
     with orm.Session(get_engine(url), expire_on_commit=False) as session:
-        try:
-            yield session
-        finally:
-            # Hand the loaded rows out as plain detached objects: a
-            # rollback would otherwise expire them.
-            session.expunge_all()
-            session.rollback()
+        yield session
 
 
 @contextlib.contextmanager

@@ -49,7 +49,7 @@ def create(session, record, block_device_mappings, tags, placement=None):
     session.add(instance)
     session.flush()
     _add_side_rows(session, record, block_device_mappings, tags)
-    return _reload(session, instance.uuid)
+    return _reload(session, instance)
 
 
 def _add_side_rows(session, record, block_device_mappings, tags):
@@ -82,10 +82,21 @@ def _row(session, instance_uuid, for_update=False):
     return instance
 
 
-def _reload(session, instance_uuid):
+def _reload(session, instance):
+    """The record of ``instance`` (a row of this session), as written."""
     session.flush()
-    [record] = instance_record.load(session, [_row(session, instance_uuid)])
+    [record] = instance_record.load(session, [instance])
     return record
+
+
+def host_of(session, instance_uuid):
+    """The host of a live server (None if unplaced); InstanceNotFound."""
+    found = session.execute(sa.select(main.Instance.host).where(
+        main.Instance.uuid == instance_uuid,
+        main.Instance.deleted == 0)).first()
+    if found is None:
+        raise exception.InstanceNotFound(instance_id=instance_uuid)
+    return found.host
 
 
 def hosts_of(session, instance_uuids):
@@ -108,10 +119,6 @@ def builds_older_than(session, seconds):
         main.Instance.created_at < cutoff)))
 
 
-def get(session, instance_uuid):
-    return _reload(session, instance_uuid)
-
-
 def update(session, instance_uuid, values, expected_task_state=_UNSET,
            expected_vm_state=_UNSET):
     """Set ``values`` on the server if its states are as expected.
@@ -127,7 +134,7 @@ def update(session, instance_uuid, values, expected_task_state=_UNSET,
     for key, value in values.items():
         setattr(instance, key, value)
     instance.updated_at = timeutils.utcnow()
-    return _reload(session, instance_uuid)
+    return _reload(session, instance)
 
 
 def _expect(instance, attr, expected):
@@ -157,7 +164,7 @@ def move(session, instance_uuid, placement):
         compute_id
     instance.launched_on, instance.availability_zone = host, zone
     instance.updated_at = timeutils.utcnow()
-    return _reload(session, instance_uuid)
+    return _reload(session, instance)
 
 
 def unplace(session, instance_uuid, values, expected_vm_state=_UNSET):
@@ -170,7 +177,7 @@ def unplace(session, instance_uuid, values, expected_vm_state=_UNSET):
     for key, value in values.items():
         setattr(instance, key, value)
     instance.updated_at = timeutils.utcnow()
-    return _reload(session, instance_uuid)
+    return _reload(session, instance)
 
 
 def _release(session, instance):

@@ -9,6 +9,7 @@ and check what the API shows and what the databases hold.
 import concurrent.futures
 import contextlib
 import json
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -37,11 +38,13 @@ def _compute_conf(cloud, name, hosts, servers_per_host):
 
 
 @contextlib.contextmanager
-def _running_cloud(directory, mysql_db, glance, computes):
+def _running_cloud(directory, mysql_db, glance, computes, **options):
     """A cloud whose computes are [(name, hosts, room per host)], its
-    daemons up, hosts discovered, an image and m1.tiny ready."""
+    daemons up, hosts discovered, an image and m1.tiny ready.
+
+    ``options`` are [DEFAULT] settings of its nova.conf."""
     with rabbit.vhost() as transport_url:
-        c = daemons.Cloud(directory, mysql_db, transport_url)
+        c = daemons.Cloud(directory, mysql_db, transport_url, **options)
         try:
             _start(c, glance, computes)
             yield c
@@ -91,10 +94,11 @@ def shared_cloud(tmp_path_factory, module_mysql_db, glance):
 
 @pytest.fixture
 def make_cloud(tmp_path, mysql_db, glance):
-    """Factory: a cloud of its own, for tests that size or break it."""
+    """Factory: a cloud of its own, for tests that size or break it:
+    ``make_cloud(computes, **[DEFAULT] options)``."""
     with contextlib.ExitStack() as stack:
-        yield lambda computes: stack.enter_context(
-            _running_cloud(tmp_path, mysql_db, glance, computes))
+        yield lambda computes, **options: stack.enter_context(
+            _running_cloud(tmp_path, mysql_db, glance, computes, **options))
 
 
 def _boot(cloud, name='vm', version='2.37', **server):
@@ -333,3 +337,79 @@ def test_delete_before_placement_leaves_nothing(make_cloud):
     with engines.reader(cloud.api_url) as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(
             api.BuildRequest)) == 0
+
+
+def _hypervisor_usage(cloud, host):
+    """(vcpus_used, memory_mb_used, running_vms) of ``host``'s node, as
+    an admin reads them in GET /os-hypervisors/detail."""
+    hypervisors = cloud.api('GET', '/os-hypervisors/detail').json()
+    [node] = [h for h in hypervisors['hypervisors']
+              if h['service']['host'] == host]
+    return node['vcpus_used'], node['memory_mb_used'], node['running_vms']
+
+
+def _compute_state(cloud, host):
+    """'up' or 'down': the nova-compute of ``host`` in GET /os-services."""
+    [compute] = cloud.api(
+        'GET', '/os-services?binary=nova-compute&host=%s' % host
+    ).json()['services']
+    return compute['state']
+
+
+def test_build_lost_on_a_dead_compute_times_out_then_deletes(make_cloud):
+    """A killed compute still looks up until ``service_down_time`` has
+    passed, so a server is placed on it and its build is lost.  The
+    conductor puts it in ERROR after ``instance_build_timeout`` and frees
+    its claim; once the service is down, deleting it and a server that
+    was ACTIVE there happens locally."""
+    build_timeout, down_time = 6, 8
+    check_spacing = build_timeout // 2
+    cloud = make_cloud((('compute', 1, 10),),
+                       instance_build_timeout=build_timeout,
+                       service_down_time=down_time, periodic_fuzzy_delay=0)
+    idle = _hypervisor_usage(cloud, 'compute')
+    survivor = _boot(cloud, name='survivor').json()['server']['id']
+    assert _wait_status(cloud, survivor)['status'] == 'ACTIVE'
+    one = _hypervisor_usage(cloud, 'compute')
+    assert one == (idle[0] + 1, idle[1] + 512, idle[2] + 1)
+
+    compute = cloud.procs['compute']
+    compute.kill()
+    compute.wait()
+    posted = time.monotonic()
+    created = _boot(cloud, name='orphan')
+    assert created.status_code == 202, created.text
+    orphan = created.json()['server']['id']
+
+    def placed():
+        """the orphan placed on a host (or settled)"""
+        body = cloud.api('GET', '/servers/%s' % orphan).json()['server']
+        return body if (body['OS-EXT-SRV-ATTR:host'] or
+                        body['status'] != 'BUILD') else None
+    server = cloud.wait_for(placed, timeout=build_timeout, interval=0.2)
+    assert (server['status'], server['OS-EXT-SRV-ATTR:host']) == (
+        'BUILD', 'compute')
+    assert _hypervisor_usage(cloud, 'compute') == (
+        one[0] + 1, one[1] + 512, one[2] + 1)
+
+    server = _wait_status(cloud, orphan,
+                          timeout=build_timeout + 2 * check_spacing + 10)
+    # created_at keeps whole seconds: the cutoff may come a second early.
+    assert time.monotonic() - posted >= build_timeout - 1
+    assert server['status'] == 'ERROR'
+    assert server['fault']['message'] == (
+        'Instance build timed out. Set to error state.'), server['fault']
+    assert _hypervisor_usage(cloud, 'compute') == one
+
+    cloud.wait_for(lambda: _compute_state(cloud, 'compute') == 'down',
+                   timeout=down_time + 10)
+    for server_id in (orphan, survivor):
+        deleted = cloud.api('DELETE', '/servers/%s' % server_id)
+        assert deleted.status_code == 204, deleted.text
+
+    def gone():
+        """both servers gone from the list"""
+        listed = cloud.api('GET', '/servers').json()['servers']
+        return not {orphan, survivor} & {s['id'] for s in listed}
+    cloud.wait_for(gone, timeout=5)
+    assert _hypervisor_usage(cloud, 'compute') == idle
