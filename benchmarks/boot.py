@@ -12,8 +12,8 @@ or, with ``--deploy``, against a throwaway deployment this script starts
 
 Printed: POST /servers latency p50/p95, time until all are ACTIVE,
 servers/s, time until all deletes are gone from the list, GET
-/servers/detail latency with 0 and N servers, and the peak RSS of each
-nova daemon on this machine while it ran.
+/servers/detail latency with 0 and N servers, and the peak RSS and PSS
+of each nova daemon on this machine while it ran.
 """
 
 import argparse
@@ -63,18 +63,24 @@ class Client:
 
 
 class RssSampler(threading.Thread):
-    """Peak RSS (MiB) per nova daemon, summed over its processes."""
+    """Peak memory (MiB) per nova daemon, summed over its processes:
+    RSS, which counts the pages forked workers share once per worker,
+    and PSS, which splits shared pages between their processes (what
+    the daemons together really hold)."""
 
     def __init__(self, interval=0.2):
         super().__init__(daemon=True)
         self.interval = interval
-        self.peak = dict.fromkeys(DAEMONS, 0.0)
+        self.peak = {kind: dict.fromkeys(DAEMONS, 0.0)
+                     for kind in ('Rss', 'Pss')}
         self._done = threading.Event()
 
     def run(self):
         while not self._done.is_set():
-            for daemon, mib in _rss_by_daemon().items():
-                self.peak[daemon] = max(self.peak[daemon], mib)
+            for kind, totals in _memory_by_daemon().items():
+                for daemon, mib in totals.items():
+                    self.peak[kind][daemon] = max(self.peak[kind][daemon],
+                                                  mib)
             self._done.wait(self.interval)
 
     def stop(self):
@@ -82,15 +88,16 @@ class RssSampler(threading.Thread):
         self.join()
 
 
-def _rss_by_daemon():
-    totals = dict.fromkeys(DAEMONS, 0.0)
+def _memory_by_daemon():
+    totals = {kind: dict.fromkeys(DAEMONS, 0.0) for kind in ('Rss', 'Pss')}
     for pid in filter(str.isdigit, os.listdir('/proc')):
         with contextlib.suppress(OSError):
             with open('/proc/%s/cmdline' % pid, 'rb') as f:
                 argv = f.read().split(b'\0')
             daemon = _daemon_of(argv)
             if daemon:
-                totals[daemon] += _rss_mib(pid)
+                for kind, mib in _memory_mib(pid).items():
+                    totals[kind][daemon] += mib
     return totals
 
 
@@ -102,12 +109,15 @@ def _daemon_of(argv):
     return None
 
 
-def _rss_mib(pid):
-    with open('/proc/%s/status' % pid) as f:
+def _memory_mib(pid):
+    """{'Rss', 'Pss'} of a process from /proc/<pid>/smaps_rollup."""
+    found = {}
+    with open('/proc/%s/smaps_rollup' % pid) as f:
         for line in f:
-            if line.startswith('VmRSS:'):
-                return int(line.split()[1]) / 1024
-    return 0.0
+            key = line.split(':')[0]
+            if key in ('Rss', 'Pss'):
+                found[key] = int(line.split()[1]) / 1024
+    return found
 
 
 def _percentile(values, fraction):
@@ -182,7 +192,7 @@ def run(client, image, flavor, count, concurrency, timeout):
     return figures
 
 
-def report(figures, count, peak_rss):
+def report(figures, count, peak):
     print('POST /servers latency      p50 %6.1f ms   p95 %6.1f ms' % (
         figures['post_p50'] * 1000, figures['post_p95'] * 1000))
     print('all %d ACTIVE after        %6.2f s  (%.1f servers/s, %d ERROR)'
@@ -191,9 +201,12 @@ def report(figures, count, peak_rss):
     print('all deleted after          %6.2f s' % figures['all_deleted'])
     print('GET /servers/detail        %6.1f ms with 0, %6.1f ms with %d'
           % (figures['detail_0'] * 1000, figures['detail_n'] * 1000, count))
-    for daemon, mib in peak_rss.items():
-        print('peak RSS %-17s %6.0f MiB' % (daemon, mib))
-    print('peak RSS all daemons       %6.0f MiB' % sum(peak_rss.values()))
+    print('peak memory (MiB)             RSS      PSS')
+    for daemon in DAEMONS:
+        print('  %-22s %8.0f %8.0f' % (daemon, peak['Rss'][daemon],
+                                       peak['Pss'][daemon]))
+    print('  %-22s %8.0f %8.0f' % ('all daemons', sum(peak['Rss'].values()),
+                                   sum(peak['Pss'].values())))
 
 
 def main(argv=None):

@@ -216,6 +216,8 @@ class API(base.APIBase):
                    "'none' or 'auto'.")
 
     def _check_metadata_quota(self, ctxt, metadata):
+        if not metadata:
+            return
         limit = quota.limits(self.api_url, ctxt.project_id)['metadata_items']
         if limit != quota.UNLIMITED and len(metadata) > limit:
             raise QuotaRefused('Maximum number of metadata items exceeds %d'

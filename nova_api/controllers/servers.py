@@ -203,11 +203,12 @@ class ServersController(base.APIBase):
         return {'server': views.show(req, server, server_groups=(
             req.api_version_request >= '2.71'))}
 
-    def get_server(self, req, server_id, server_groups=False):
-        """The server the path names, with what its view shows; 404 when
-        there is none the caller may see."""
+    def get_server(self, req, server_id, server_groups=False, detail=True):
+        """The server the path names, with what its view shows (only its
+        record without ``detail``); 404 when there is none the caller
+        may see."""
         return instance_list.get_server(self.api_url, req.nova_context,
-                                        server_id,
+                                        server_id, detail=detail,
                                         server_groups=server_groups)
 
     # --- create, update, delete ------------------------------------------
@@ -248,8 +249,7 @@ class ServersController(base.APIBase):
 
     def _delete(self, req, id, action):
         context = req.nova_context
-        server = self.get_server(req, id)
-        record = server.record
+        record = self.get_server(req, id, detail=False).record
         policy.authorize(context, POLICY % action.lower(),
                          {'project_id': record['project_id']})
         if record.get('locked') and not context.is_admin:
