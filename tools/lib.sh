@@ -148,3 +148,33 @@ GLANCE_PACKAGES="glance==33.0.0 gunicorn==27.0.1"
 glance_env() {
     _pinned_env "$GLANCE_VENV" "$GLANCE_PACKAGES"
 }
+
+# libvirt and QEMU, for the libvirt driver and tests/integration.  The
+# test guest is built from Debian packages too (tests/integration/
+# guest_image.py): a kernel fetched with apt-get download, a busybox
+# initramfs packed with cpio.
+LIBVIRT_PACKAGES="libvirt-daemon-system libvirt-dev qemu-system-x86 qemu-utils
+    pkg-config gcc cpio busybox-static"
+LIBVIRT_URI=qemu:///system
+
+libvirt_env() {
+    # shellcheck disable=SC2086  # one word per package
+    apt_install $LIBVIRT_PACKAGES || return 1
+    # The binding compiles against the installed libvirt (libvirt-dev),
+    # so it is not a pip dependency of the project.
+    "$VENV/bin/python" -c 'import libvirt' 2>/dev/null ||
+        "$VENV/bin/pip" install -q libvirt-python
+}
+
+start_libvirt() {
+    # No systemd here: the daemons start by hand, virtlogd first since
+    # libvirtd hands it each guest's console log.
+    _libvirt_up && return 0
+    pgrep -x virtlogd >/dev/null || virtlogd -d || return 1
+    pgrep -x libvirtd >/dev/null || libvirtd -d || return 1
+    _wait_for 30 _libvirt_up
+}
+
+_libvirt_up() {
+    virsh -q -c "$LIBVIRT_URI" version >/dev/null 2>&1
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command of the README: prepares what the tests need (Debian
-# packages, MariaDB, RabbitMQ, the virtualenv) and runs every tier.
+# packages, MariaDB, RabbitMQ, the virtualenvs, libvirtd and QEMU) and
+# runs every tier.
 # Extra arguments go to pytest, e.g. tools/run-tests.sh tests/unit -x
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -11,6 +12,8 @@ step "RabbitMQ" start_rabbitmq
 step "Python environment ($VENV)" python_env
 step "Keystone ($KEYSTONE_VENV)" keystone_env
 step "Glance ($GLANCE_VENV)" glance_env
+step "libvirt and QEMU" libvirt_env
+step "libvirtd" start_libvirt
 
 cd "$TOP"
 "$VENV/bin/ruff" check .

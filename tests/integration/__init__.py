@@ -1,0 +1,1 @@
+"""Real libvirt and QEMU guests (TCG): see conftest.py."""
