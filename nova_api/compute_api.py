@@ -1,7 +1,9 @@
 """What the servers API does before and after its RPC calls (Nova's
 compute API): check a create request against flavors, images, key
 pairs, zones, groups and quotas, build the servers' records and their
-request spec, and hand them to the conductor; start deletes and updates.
+request spec, and hand them to the conductor; start deletes, updates
+and the power actions (stop, start, reboot, pause, suspend and back),
+lock and unlock servers, read their console.
 
 Everything a create can be refused for is checked here, before anything
 is stored: a refused request leaves nothing behind.
@@ -10,6 +12,7 @@ is stored: a refused request leaves nothing behind.
 import random
 import re
 import string
+import typing
 
 from oslo_log import log as logging
 from oslo_utils import timeutils
@@ -29,6 +32,7 @@ from nova_api import base
 from nova_api import flavor_api
 from nova_api import host_api
 from nova_api import policy
+from nova_api import server_states
 from nova_compute import rpcapi as compute_rpcapi
 from nova_conductor import rpcapi as conductor_rpcapi
 
@@ -50,6 +54,55 @@ class CreateRefused(exception.Invalid):
     """A create request that cannot be served as asked (400)."""
 
     msg_fmt = '%(reason)s'
+
+
+class InstanceNotReady(exception.Invalid):
+    """An action that needs the server's host, asked before it has one;
+    Nova answers 409."""
+
+    msg_fmt = 'Instance %(instance_id)s is not ready'
+    code = 409
+
+
+class PowerTask(typing.NamedTuple):
+    """A power action as the API starts it: its name (Nova's instance
+    action, and the word of its 409), the vm_states and task_states
+    Nova allows it from, the task_state it sets, and the compute
+    rpcapi cast that hands it to the server's host."""
+
+    name: str
+    vm_states: tuple
+    task_states: tuple
+    task_state: str
+    cast: str
+
+
+_IDLE = (None,)
+# Nova lets a hard reboot interrupt these tasks (task_states.ALLOW_REBOOT).
+_ALLOW_HARD_REBOOT = (None, states.REBOOTING, states.REBOOT_PENDING,
+                      states.REBOOT_STARTED, states.RESUMING,
+                      states.REBOOTING_HARD, states.UNPAUSING,
+                      states.PAUSING, states.SUSPENDING)
+STOP = PowerTask('stop', (states.ACTIVE, states.ERROR), _IDLE,
+                 states.POWERING_OFF, 'stop_instance')
+START = PowerTask('start', (states.STOPPED,), _IDLE, states.POWERING_ON,
+                  'start_instance')
+REBOOT_SOFT = PowerTask('reboot', (states.ACTIVE,), _IDLE, states.REBOOTING,
+                        'reboot_instance')
+REBOOT_HARD = PowerTask(
+    'reboot', (states.ACTIVE, states.STOPPED, states.PAUSED,
+               states.SUSPENDED, states.ERROR),
+    _ALLOW_HARD_REBOOT, states.REBOOTING_HARD, 'reboot_instance')
+PAUSE = PowerTask('pause', (states.ACTIVE,), _IDLE, states.PAUSING,
+                  'pause_instance')
+UNPAUSE = PowerTask('unpause', (states.PAUSED,), _IDLE, states.UNPAUSING,
+                    'unpause_instance')
+SUSPEND = PowerTask('suspend', (states.ACTIVE,), _IDLE, states.SUSPENDING,
+                    'suspend_instance')
+RESUME = PowerTask('resume', (states.SUSPENDED,), _IDLE, states.RESUMING,
+                   'resume_instance')
+# The console cannot be read from a guest going away or moving.
+_NO_CONSOLE_TASKS = (states.DELETING, states.MIGRATING)
 
 
 class API(base.APIBase):
@@ -307,11 +360,90 @@ class API(base.APIBase):
     def update(self, ctxt, instance_uuid, values):
         return self.conductor.instance_update(ctxt, instance_uuid, values)
 
+    # --- power actions, lock, console ---------------------------------------
+
+    def power_action(self, ctxt, record, task, **cast_args):
+        """Start ``task`` (a PowerTask) on the server ``record``.
+
+        The checks are Nova's, in its order: the lock (administrators
+        pass), the host, then the states.  The task_state is set only if
+        the states are still allowed when the conductor writes it, so
+        two actions racing cannot both start; the host then does the
+        work (a cast: the caller gets 202 at once).
+        """
+        if record.get('locked') and not ctxt.is_admin:
+            raise exception.InstanceIsLocked(instance_uuid=record['uuid'])
+        _check_host(record)
+        _check_states(record, task)
+        values = {'task_state': task.task_state}
+        if task is STOP:
+            values['progress'] = 0
+        instance = self.conductor.instance_update(
+            ctxt, record['uuid'], values,
+            expected={'vm_state': list(task.vm_states),
+                      'task_state': list(task.task_states)},
+            action=task.name)
+        getattr(self.compute_rpc, task.cast)(ctxt, instance['host'],
+                                             instance, **cast_args)
+        LOG.info('Instance %s: %s started on %s', record['uuid'], task.name,
+                 instance['host'])
+
+    def lock(self, ctxt, record, reason=None):
+        """Lock the server; ``locked_by`` says whether its owner or an
+        administrator did.  The owner locking again changes nothing."""
+        is_owner = record['project_id'] == ctxt.project_id
+        if record.get('locked') and is_owner:
+            return
+        values = {'locked': True,
+                  'locked_by': 'owner' if is_owner else 'admin'}
+        if reason:
+            values['locked_reason'] = reason
+        self.conductor.instance_update(ctxt, record['uuid'], values,
+                                       action='lock')
+
+    def unlock(self, ctxt, record):
+        self.conductor.instance_update(ctxt, record['uuid'], {
+            'locked': False, 'locked_by': None, 'locked_reason': None},
+            action='unlock')
+
+    @staticmethod
+    def is_expected_locked_by(ctxt, record):
+        """False when the lock is of the other kind than the caller (an
+        owner facing an administrator's lock, or the reverse)."""
+        expected = ('owner' if record['project_id'] == ctxt.project_id
+                    else 'admin')
+        return record.get('locked_by') in (None, expected)
+
+    def get_console_output(self, ctxt, record, tail_length=None):
+        """The last ``tail_length`` lines of the guest's console log,
+        asked of its host."""
+        _check_host(record)
+        if record['task_state'] in _NO_CONSOLE_TASKS:
+            raise exception.InstanceInvalidState(
+                instance_uuid=record['uuid'], attr='task_state',
+                state=record['task_state'], method='get_console_output')
+        return self.compute_rpc.get_console_output(
+            ctxt, record['host'], record, tail_length=tail_length)
+
 
 class QuotaRefused(exception.NovaException):
     """Over a quota (403), with Nova's wording."""
 
     code = 403
+
+
+def _check_host(record):
+    if not record.get('host'):
+        raise InstanceNotReady(instance_id=record['uuid'])
+
+
+def _check_states(record, task):
+    """Nova's 409 when the vm_state, then the task_state, forbid it."""
+    server_states.require_vm_state(record, task.vm_states, task.name,
+                                   record['uuid'])
+    if record['task_state'] not in task.task_states:
+        raise server_states.invalid_state(task.name, record['uuid'],
+                                          'task_state', record['task_state'])
 
 
 def _deltas(flavor, count):

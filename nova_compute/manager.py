@@ -3,11 +3,15 @@
 Its public methods are the RPC endpoint of topic 'compute' on that
 host; its periodic tasks keep the host's compute nodes up to date in
 the cell database, through the conductor.  It never touches a database:
-every state change of a server is a call to nova-conductor.
+every state change of a server is a call to nova-conductor, most of
+them conditional on the states the server is expected to be in, so
+that two actors (the API, this host, a lifecycle event) never
+overwrite each other's work.
 """
 
 import traceback
 import types
+import typing
 
 from oslo_concurrency import lockutils
 from oslo_log import log as logging
@@ -35,12 +39,15 @@ class ComputeManager(periodic_task.PeriodicTasks):
     init_host() is called.
     """
 
-    target = messaging.Target(version='1.1')
+    target = messaging.Target(version='1.2')
 
     def __init__(self, host, driver, conductor):
         super().__init__(CONF)
         self.host = host
         self.driver = driver
+        # nova-compute builds the driver before its manager: hand it
+        # the way back now, before init_host() connects it.
+        self.virtapi = driver.virtapi = ComputeVirtAPI(self)
         self.conductor = conductor
         self.compute_task = conductor_rpcapi.ComputeTaskAPI()
         self.service = None
@@ -75,6 +82,11 @@ class ComputeManager(periodic_task.PeriodicTasks):
         """Prepare the driver and report the nodes before serving RPC."""
         self.driver.init_host(self.host)
         self.update_available_resource(nova_context.get_admin_context())
+
+    def cleanup_host(self):
+        """The service stops: the driver lets go of the hypervisor (no
+        lifecycle event arrives after this)."""
+        self.driver.cleanup_host(self.host)
 
     def update_available_resource(self, context):
         """Audit the driver's nodes; the conductor writes what changed."""
@@ -191,6 +203,186 @@ class ComputeManager(periodic_task.PeriodicTasks):
             context, instance['uuid'],
             {'vm_state': states.ERROR, 'task_state': None})
 
+    # --- power actions ------------------------------------------------------
+    # The API checked the server's state, set its task_state and
+    # recorded the instance action; each method runs the driver under
+    # the server's lock and settles the states.
+
+    def stop_instance(self, context, instance):
+        """Power off, giving the guest ``shutdown_timeout`` seconds (or
+        its image's ``os_shutdown_timeout``) to shut down on the ACPI
+        power button first."""
+        timeout = _shutdown_timeout(instance)
+        retry = CONF.compute.shutdown_retry_interval
+        self._power_action(context, instance, STOP, lambda guest: (
+            self.driver.power_off(guest, timeout, retry)))
+
+    def start_instance(self, context, instance):
+        self._power_action(context, instance, START, lambda guest: (
+            self.driver.power_on(context, guest, [])))
+
+    def reboot_instance(self, context, instance, reboot_type):
+        action = REBOOT_HARD if reboot_type == 'HARD' else REBOOT_SOFT
+        self._power_action(context, instance, action, lambda guest: (
+            self.driver.reboot(context, guest, [], reboot_type)))
+
+    def pause_instance(self, context, instance):
+        self._power_action(context, instance, PAUSE, self.driver.pause)
+
+    def unpause_instance(self, context, instance):
+        self._power_action(context, instance, UNPAUSE, self.driver.unpause)
+
+    def suspend_instance(self, context, instance):
+        self._power_action(context, instance, SUSPEND, lambda guest: (
+            self.driver.suspend(context, guest)))
+
+    def resume_instance(self, context, instance):
+        self._power_action(context, instance, RESUME, lambda guest: (
+            self.driver.resume(context, guest, [])))
+
+    def get_console_output(self, context, instance, tail_length=None):
+        """The guest's console log, its last ``tail_length`` lines."""
+        output = self.driver.get_console_output(context, _guest(instance))
+        return _tail(output, tail_length)
+
+    def _power_action(self, context, instance, action, work):
+        """Run ``work(guest)`` for ``action`` (a PowerAction) and settle
+        the server in the action's vm_state, or, if the driver fails,
+        back where it was with a fault (Nova reverts the task_state)."""
+        with _locked(instance['uuid']):
+            if not self._begin_action(context, instance, action):
+                return
+            guest = _guest(instance)
+            try:
+                work(guest)
+            except Exception as error:
+                self._action_failed(context, instance, action, guest, error)
+                return
+            self._finish_action(context, instance, action, guest)
+
+    def _begin_action(self, context, instance, action):
+        """Start the action's event, checking that the task the API set
+        is still on (a delete or another action may have come first)."""
+        values = ({'task_state': action.working_task_state}
+                  if action.working_task_state else {})
+        try:
+            self.conductor.instance_update(
+                context, instance['uuid'], values,
+                expected={'task_state': [action.task_state]},
+                event={'event': action.event, 'host': self.host})
+        except (exception.InstanceNotFound,
+                exception.UnexpectedTaskStateError) as error:
+            LOG.info('Instance %s: %s abandoned: %s', instance['uuid'],
+                     action.event, _message(error))
+            return False
+        return True
+
+    def _finish_action(self, context, instance, action, guest):
+        try:
+            self.conductor.instance_update(
+                context, instance['uuid'], {
+                    'vm_state': action.vm_state, 'task_state': None,
+                    'power_state': self._power_state(guest)},
+                expected={'task_state': [action.current_task_state]},
+                event={'event': action.event, 'result': 'Success'})
+        except (exception.InstanceNotFound,
+                exception.UnexpectedTaskStateError) as error:
+            # A delete (or a hard reboot) took over: it settles the state.
+            LOG.info('Instance %s changed during %s: %s', instance['uuid'],
+                     action.event, _message(error))
+            self.conductor.action_event_finish(
+                context, instance['uuid'], action.event, 'Success')
+            return
+        LOG.info('Instance %s: %s done on %s', instance['uuid'],
+                 action.event, self.host)
+
+    def _action_failed(self, context, instance, action, guest, error):
+        """Fault and Error event; the task_state goes back to None and
+        the vm_state stays, except that a reboot leaving the guest not
+        running is an ERROR, as in Nova."""
+        LOG.error('Instance %s: %s failed: %s', instance['uuid'],
+                  action.event, _message(error))
+        details = ''.join(traceback.format_exception(error))
+        self.conductor.instance_fault_create(
+            context, instance['uuid'], _message(error), host=self.host,
+            details=details)
+        power_state = self._power_state(guest)
+        values = {'task_state': None, 'power_state': power_state}
+        if action.error_unless_running and power_state != states.RUNNING:
+            values['vm_state'] = states.ERROR
+        try:
+            self.conductor.instance_update(
+                context, instance['uuid'], values,
+                expected={'task_state': [action.current_task_state]},
+                event={'event': action.event, 'result': 'Error',
+                       'exc_tb': details})
+        except (exception.InstanceNotFound,
+                exception.UnexpectedTaskStateError):
+            self._event_failed(context, instance, action.event, error)
+
+    def _power_state(self, guest):
+        """What the hypervisor says of the guest; NOSTATE if it has none."""
+        try:
+            return self.driver.get_info(guest).state
+        except exception.InstanceNotFound:
+            return states.NOSTATE
+
+    # --- what the hypervisor tells us (through ComputeVirtAPI) -----------
+
+    def _handle_lifecycle_event(self, instance_uuid, transition):
+        """A guest changed state behind our back (or as we asked).
+
+        Like Nova, an event that no longer matches what the hypervisor
+        says is stale and ignored (a soft reboot's 'stopped' arriving
+        after its 'started').  The power state is recorded unless a task
+        is on; a guest that went off by itself while active or paused
+        is stopped, as Nova's power-state sync does.  Both writes are
+        conditional: no state is read first, none is overwritten.
+        """
+        power_state = TRANSITION_POWER_STATES.get(transition)
+        if power_state is None:
+            return
+        current = self._power_state(types.SimpleNamespace(uuid=instance_uuid))
+        if current != power_state:
+            LOG.debug('Instance %s: stale lifecycle event %s ignored',
+                      instance_uuid, transition)
+            return
+        context = nova_context.get_admin_context()
+        try:
+            if (power_state in (states.SHUTDOWN, states.CRASHED) and
+                    self._stopped_by_itself(context, instance_uuid,
+                                            power_state)):
+                return
+            self.conductor.instance_update(
+                context, instance_uuid, {'power_state': power_state},
+                expected={'task_state': [None]})
+        except (exception.InstanceNotFound,
+                exception.UnexpectedTaskStateError) as error:
+            LOG.debug('Instance %s: power state not recorded: %s',
+                      instance_uuid, _message(error))
+
+    def _stopped_by_itself(self, context, instance_uuid, power_state):
+        """Stop the server if it rests active or paused; whether it did."""
+        try:
+            self.conductor.instance_update(
+                context, instance_uuid,
+                {'vm_state': states.STOPPED, 'power_state': power_state},
+                expected={'vm_state': [states.ACTIVE, states.PAUSED],
+                          'task_state': [None]})
+        except exception.UnexpectedTaskStateError:
+            return False
+        LOG.warning('Instance %s went off by itself: it is stopped now',
+                    instance_uuid)
+        return True
+
+    def _handle_connection_event(self, connected, reason):
+        if connected:
+            LOG.info('Connection to the hypervisor of %s is back',
+                     self.host)
+        else:
+            LOG.error('Connection to the hypervisor of %s lost: %s',
+                      self.host, reason)
+
     def _event_failed(self, context, instance, event, error):
         """Finish an instance action event (os-instance-actions) as an
         Error, with the traceback Nova shows admins."""
@@ -199,8 +391,70 @@ class ComputeManager(periodic_task.PeriodicTasks):
             exc_tb=''.join(traceback.format_exception(error)))
 
 
+class ComputeVirtAPI:
+    """What a driver may tell its compute service (Nova's virtapi).
+
+    A separate object rather than the manager itself: the manager's
+    public methods are its RPC endpoint.  Called on the driver's event
+    thread: a failure is logged here, never raised into the driver.
+    """
+
+    def __init__(self, compute):
+        self._compute = compute
+
+    def handle_lifecycle_event(self, instance_uuid, transition):
+        try:
+            self._compute._handle_lifecycle_event(instance_uuid, transition)
+        except Exception:
+            LOG.exception('Instance %s: lifecycle event %s not handled',
+                          instance_uuid, transition)
+
+    def handle_connection_event(self, connected, reason):
+        self._compute._handle_connection_event(connected, reason)
+
+
+class PowerAction(typing.NamedTuple):
+    """A power action as the compute runs it: its instance action event
+    (Nova's names), the task_state the API set, the one it moves to
+    while the driver works (reboots, as Nova's *_started), and the
+    vm_state it ends in."""
+
+    event: str
+    task_state: str
+    vm_state: str
+    working_task_state: typing.Optional[str] = None
+    error_unless_running: bool = False
+
+    @property
+    def current_task_state(self):
+        return self.working_task_state or self.task_state
+
+
+STOP = PowerAction('compute_stop_instance', states.POWERING_OFF,
+                   states.STOPPED)
+START = PowerAction('compute_start_instance', states.POWERING_ON,
+                    states.ACTIVE)
+REBOOT_SOFT = PowerAction('compute_reboot_instance', states.REBOOTING,
+                          states.ACTIVE, states.REBOOT_STARTED, True)
+REBOOT_HARD = PowerAction('compute_reboot_instance', states.REBOOTING_HARD,
+                          states.ACTIVE, states.REBOOT_STARTED_HARD, True)
+PAUSE = PowerAction('compute_pause_instance', states.PAUSING, states.PAUSED)
+UNPAUSE = PowerAction('compute_unpause_instance', states.UNPAUSING,
+                      states.ACTIVE)
+SUSPEND = PowerAction('compute_suspend_instance', states.SUSPENDING,
+                      states.SUSPENDED)
+RESUME = PowerAction('compute_resume_instance', states.RESUMING,
+                     states.ACTIVE)
+
+# A driver's lifecycle transition -> the power state it means.
+TRANSITION_POWER_STATES = {
+    'started': states.RUNNING, 'resumed': states.RUNNING,
+    'stopped': states.SHUTDOWN, 'suspended': states.PAUSED_POWER,
+    'crashed': states.CRASHED,
+}
 BUILD_EVENT = 'compute__do_build_and_run_instance'
 TERMINATE_EVENT = 'compute_terminate_instance'
+SHUTDOWN_TIMEOUT_KEY = 'image_os_shutdown_timeout'
 
 
 def _locked(instance_uuid):
@@ -213,6 +467,24 @@ def _guest(record):
     """The record with attribute access, as the drivers take an
     instance."""
     return types.SimpleNamespace(**record)
+
+
+def _shutdown_timeout(record):
+    """The image's ``os_shutdown_timeout`` if it has one, else
+    ``[DEFAULT] shutdown_timeout``."""
+    value = (record.get('system_metadata') or {}).get(SHUTDOWN_TIMEOUT_KEY)
+    return int(value) if value else CONF.shutdown_timeout
+
+
+def _tail(output, length):
+    """The last ``length`` lines of ``output``, as Nova cuts them (the
+    text after the last newline counts as a line); None or -1 is all."""
+    if length is None or int(length) == -1:
+        return output
+    length = int(length)
+    if length == 0:
+        return ''
+    return '\n'.join(output.split('\n')[-length:])
 
 
 def _message(error):

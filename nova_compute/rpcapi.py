@@ -6,6 +6,9 @@ Every call goes to one host: the server of topic 'compute' there.
 API versions:
   1.0 - get_host_uptime
   1.1 - build_and_run_instance, terminate_instance (casts)
+  1.2 - power actions: stop_instance, start_instance, reboot_instance,
+        pause_instance, unpause_instance, suspend_instance,
+        resume_instance (casts); get_console_output (call)
 """
 
 import oslo_messaging as messaging
@@ -27,7 +30,7 @@ def _version_cap():
 class ComputeAPI:
     """nova-compute hosts as seen from the other daemons."""
 
-    VERSION = '1.1'
+    VERSION = '1.2'
 
     def __init__(self):
         target = messaging.Target(topic=TOPIC, version=self.VERSION)
@@ -56,3 +59,41 @@ class ComputeAPI:
         """Destroy the guest; the host then has the server deleted."""
         self.client.prepare(server=host, version='1.1').cast(
             ctxt, 'terminate_instance', instance=instance)
+
+    # --- power actions (1.2) ------------------------------------------------
+    # The API has set the server's task_state (powering-off, ...) and
+    # recorded the action; the host does the work and settles the state.
+
+    def _cast_12(self, ctxt, host, method, **kwargs):
+        self.client.prepare(server=host, version='1.2').cast(
+            ctxt, method, **kwargs)
+
+    def stop_instance(self, ctxt, host, instance):
+        self._cast_12(ctxt, host, 'stop_instance', instance=instance)
+
+    def start_instance(self, ctxt, host, instance):
+        self._cast_12(ctxt, host, 'start_instance', instance=instance)
+
+    def reboot_instance(self, ctxt, host, instance, reboot_type):
+        """``reboot_type`` is 'SOFT' or 'HARD'."""
+        self._cast_12(ctxt, host, 'reboot_instance', instance=instance,
+                      reboot_type=reboot_type)
+
+    def pause_instance(self, ctxt, host, instance):
+        self._cast_12(ctxt, host, 'pause_instance', instance=instance)
+
+    def unpause_instance(self, ctxt, host, instance):
+        self._cast_12(ctxt, host, 'unpause_instance', instance=instance)
+
+    def suspend_instance(self, ctxt, host, instance):
+        self._cast_12(ctxt, host, 'suspend_instance', instance=instance)
+
+    def resume_instance(self, ctxt, host, instance):
+        self._cast_12(ctxt, host, 'resume_instance', instance=instance)
+
+    def get_console_output(self, ctxt, host, instance, tail_length=None):
+        """The guest's console log, its last ``tail_length`` lines
+        (None: all of it)."""
+        return self.client.prepare(server=host, version='1.2').call(
+            ctxt, 'get_console_output', instance=instance,
+            tail_length=tail_length)

@@ -247,17 +247,20 @@ class ConductorManager(periodic_task.PeriodicTasks):
 
     @_writes
     def instance_update(self, ctxt, instance_uuid, values, expected=None,
-                        event=None):
+                        event=None, action=None):
         """Set ``values`` on a server; ``expected`` maps 'task_state'
         and/or 'vm_state' to the state(s) the server must be in (else
         UnexpectedTaskStateError, or UnexpectedDeletingTaskStateError
-        when it is being deleted).  ``event`` starts or finishes an
-        instance action event with it.  Returns the updated record."""
+        when it is being deleted).  ``action`` starts an instance action
+        with it, ``event`` starts or finishes an instance action event.
+        Returns the updated record."""
         expected = {'expected_%s' % k: v for k, v in (expected or
                                                       {}).items()}
         with engines.writer(self._instance_cell(instance_uuid)) as session:
             record = instances.update(session, instance_uuid, values,
                                       **expected)
+            if action:
+                instances.action_start(session, ctxt, instance_uuid, action)
             _record_event(session, ctxt, instance_uuid, event)
             return record
 

@@ -16,7 +16,9 @@ API versions:
         instance_tags_delete_all
   1.4 - instance_update and instance_destroy take ``event``: the
         instance action event (os-instance-actions) the compute starts
-        or finishes with that write, one round trip instead of two
+        or finishes with that write, one round trip instead of two;
+        instance_update takes ``action``: the instance action the API
+        starts with it (stop, start, reboot, lock...)
 
 ComputeTaskAPI (namespace 'compute_task'):
   1.0 - schedule_and_build_instances, build_instances
@@ -195,21 +197,22 @@ class ConductorAPI:
                              tags=tags)
 
     def instance_update(self, ctxt, instance_uuid, values, expected=None,
-                        event=None):
+                        event=None, action=None):
         """Update a placed server if its states are as ``expected``
         ({'task_state': [...], 'vm_state': [...]}); its record.
 
-        ``event`` (1.4) starts ({'event', 'host'}) or finishes
-        ({'event', 'result'}) an instance action event in the same
-        transaction.
+        In the same transaction (1.4): ``action`` starts an instance
+        action of this request (os-instance-actions), ``event`` starts
+        ({'event', 'host'}) or finishes ({'event', 'result'}) an event
+        of it.
         """
-        if event is None:
+        if event is None and action is None:
             return self._call_13(ctxt, 'instance_update',
                                  instance_uuid=instance_uuid, values=values,
                                  expected=expected)
         return self.client.prepare(version='1.4').call(
             ctxt, 'instance_update', instance_uuid=instance_uuid,
-            values=values, expected=expected, event=event)
+            values=values, expected=expected, event=event, action=action)
 
     def request_spec_pin_zone(self, ctxt, instance_uuid, zone):
         """Pin the server to ``zone`` (None unpins): where it may be

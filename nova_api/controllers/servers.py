@@ -37,6 +37,7 @@ from nova_api import policy
 from nova_api import router
 from nova_api import server_states
 from nova_api import validation
+from nova_api.controllers import server_actions
 from nova_api.schemas import servers as schemas
 from nova_api.views import servers as views
 
@@ -182,6 +183,9 @@ class ServersController(base.APIBase):
     def __init__(self):
         super().__init__()
         self.compute_api = compute_api.API()
+        self._actions = {
+            'forceDelete': self._force_delete,
+            **server_actions.ServerActions(self.compute_api).handlers()}
 
     @_list_queries
     def index(self, req):
@@ -258,9 +262,9 @@ class ServersController(base.APIBase):
 
     @router.response(202)
     def action(self, req, id, body):
-        """POST /servers/{id}/action: the action the body names."""
-        return actions.handler({'forceDelete': self._force_delete},
-                               body)(req, id, body=body)
+        """POST /servers/{id}/action: the action the body names (see
+        nova_api.controllers.server_actions for most of them)."""
+        return actions.handler(self._actions, body)(req, id, body=body)
 
     @validation.schema(schemas.force_delete)
     def _force_delete(self, req, id, body):

@@ -10,6 +10,7 @@ import itertools
 from nova_api.policies import aggregates
 from nova_api.policies import availability_zone
 from nova_api.policies import base
+from nova_api.policies import console_output
 from nova_api.policies import extended_server_attributes
 from nova_api.policies import extensions
 from nova_api.policies import flavor_access
@@ -19,6 +20,8 @@ from nova_api.policies import hypervisors
 from nova_api.policies import instance_actions
 from nova_api.policies import keypairs
 from nova_api.policies import limits
+from nova_api.policies import lock_server
+from nova_api.policies import pause_server
 from nova_api.policies import quota_class_sets
 from nova_api.policies import quota_sets
 from nova_api.policies import server_external_events
@@ -28,16 +31,17 @@ from nova_api.policies import server_tags
 from nova_api.policies import servers
 from nova_api.policies import services
 from nova_api.policies import simple_tenant_usage
+from nova_api.policies import suspend_server
 
 # base first: the sample file then opens with the rules the others
 # are written in; the areas follow alphabetically.
 AREAS = (
-    base, aggregates, availability_zone, extended_server_attributes,
-    extensions, flavor_access, flavor_extra_specs, flavor_manage,
-    hypervisors, instance_actions, keypairs, limits, quota_class_sets,
-    quota_sets, server_external_events,
-    server_groups, server_metadata, server_tags, servers, services,
-    simple_tenant_usage,
+    base, aggregates, availability_zone, console_output,
+    extended_server_attributes, extensions, flavor_access,
+    flavor_extra_specs, flavor_manage, hypervisors, instance_actions,
+    keypairs, limits, lock_server, pause_server, quota_class_sets,
+    quota_sets, server_external_events, server_groups, server_metadata,
+    server_tags, servers, services, simple_tenant_usage, suspend_server,
 )
 
 

@@ -48,8 +48,13 @@ class InstanceInfo:
 class ComputeDriver:
     """A hypervisor as nova-compute sees it; subclasses implement it.
 
-    ``virtapi`` lets a driver call back into the compute service (Nova
-    uses it to wait for network events); it may be None for now.
+    ``virtapi`` lets a driver call back into the compute service: a
+    driver that watches its guests reports what happened to them behind
+    nova-compute's back through ``virtapi.handle_lifecycle_event(
+    instance_uuid, transition)`` and the state of its link to the
+    hypervisor through ``virtapi.handle_connection_event(connected,
+    reason)``.  The compute manager sets it (see ComputeVirtAPI); it may
+    be None for a driver used alone.
     """
 
     def __init__(self, virtapi):
@@ -58,6 +63,9 @@ class ComputeDriver:
     def init_host(self, host):
         """Prepare the hypervisor before the service takes requests."""
         raise NotImplementedError()
+
+    def cleanup_host(self, host):
+        """Let go of the hypervisor when the service stops."""
 
     def get_available_nodes(self, refresh=False):
         """Names (hypervisor_hostname) of the compute nodes it manages."""
@@ -101,6 +109,26 @@ class ComputeDriver:
     def power_on(self, context, instance, network_info,
                  block_device_info=None):
         """Start a stopped guest."""
+        raise NotImplementedError()
+
+    def pause(self, instance):
+        """Freeze the guest's vCPUs; its memory stays where it is."""
+        raise NotImplementedError()
+
+    def unpause(self, instance):
+        raise NotImplementedError()
+
+    def suspend(self, context, instance):
+        """Save the guest's memory to disk and stop it."""
+        raise NotImplementedError()
+
+    def resume(self, context, instance, network_info,
+               block_device_info=None):
+        """Start a suspended guest from its saved memory."""
+        raise NotImplementedError()
+
+    def get_console_output(self, context, instance):
+        """What the guest wrote to its serial console, as text."""
         raise NotImplementedError()
 
     def get_info(self, instance, use_cache=True):

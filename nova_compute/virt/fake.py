@@ -107,6 +107,26 @@ class FakeDriver(driver.ComputeDriver):
                  block_device_info=None):
         self._guest(instance).state = states.RUNNING
 
+    def pause(self, instance):
+        self._guest(instance).state = states.PAUSED_POWER
+
+    def unpause(self, instance):
+        self._guest(instance).state = states.RUNNING
+
+    def suspend(self, context, instance):
+        self._guest(instance).state = states.SUSPENDED_POWER
+
+    def resume(self, context, instance, network_info,
+               block_device_info=None):
+        self._guest(instance).state = states.RUNNING
+
+    def get_console_output(self, context, instance):
+        """A short boot log naming the guest, so a client can tell one
+        guest's console from another's."""
+        guest = self._guest(instance)
+        return ('fake console of %s\nbooting\n%s login:\n'
+                % (guest.uuid, guest.name))
+
     def get_info(self, instance, use_cache=True):
         return driver.InstanceInfo(state=self._guest(instance).state)
 

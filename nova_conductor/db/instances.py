@@ -130,11 +130,26 @@ def update(session, instance_uuid, values, expected_task_state=_UNSET,
     instance = _row(session, instance_uuid, for_update=True)
     _expect(instance, 'task_state', expected_task_state)
     _expect(instance, 'vm_state', expected_vm_state)
+    if 'locked_reason' in values:
+        _set_locked_reason(session, instance_uuid, values['locked_reason'])
     values = instance_record.parse_dates(instance_record.columns(values))
     for key, value in values.items():
         setattr(instance, key, value)
     instance.updated_at = timeutils.utcnow()
     return _reload(session, instance)
+
+
+def _set_locked_reason(session, instance_uuid, reason):
+    """The 2.73 lock reason lives in system metadata, as in Nova; None
+    removes it."""
+    session.execute(sa.delete(main.InstanceSystemMetadata).where(
+        main.InstanceSystemMetadata.instance_uuid == instance_uuid,
+        main.InstanceSystemMetadata.key ==
+        instance_record.LOCKED_REASON_KEY))
+    if reason is not None:
+        session.add(main.InstanceSystemMetadata(
+            instance_uuid=instance_uuid,
+            key=instance_record.LOCKED_REASON_KEY, value=reason))
 
 
 def _expect(instance, attr, expected):

@@ -94,6 +94,30 @@ def test_power_states():
     assert drv.get_info(inst).state == states.RUNNING
 
 
+def test_pause_and_suspend_states():
+    drv = _driver()
+    inst = _instance()
+    _spawn(drv, inst)
+    drv.pause(inst)
+    assert drv.get_info(inst).state == states.PAUSED_POWER
+    drv.unpause(inst)
+    assert drv.get_info(inst).state == states.RUNNING
+    drv.suspend(None, inst)
+    assert drv.get_info(inst).state == states.SUSPENDED_POWER
+    drv.resume(None, inst, None)
+    assert drv.get_info(inst).state == states.RUNNING
+
+
+def test_console_output_names_the_guest():
+    drv = _driver()
+    inst = _instance('u7')
+    _spawn(drv, inst)
+    output = drv.get_console_output(None, inst)
+    assert 'u7' in output and output.endswith('instance-u7 login:\n')
+    with pytest.raises(exception.InstanceNotFound):
+        drv.get_console_output(None, _instance('u8'))
+
+
 def test_unknown_guest_is_not_found():
     with pytest.raises(exception.InstanceNotFound, match='u9'):
         _driver().get_info(_instance('u9'))
@@ -151,3 +175,5 @@ def test_the_contract_is_abstract():
         base.spawn(None, _instance(), {}, [], None, {})
     with pytest.raises(NotImplementedError):
         base.get_available_nodes()
+    with pytest.raises(NotImplementedError):
+        base.get_console_output(None, _instance())

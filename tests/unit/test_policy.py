@@ -155,6 +155,14 @@ EXPECTED = {
     'os_compute_api:os-server-external-events:create': set(),
     'os_compute_api:os-simple-tenant-usage:list': ADMIN,
     'os_compute_api:os-simple-tenant-usage:show': READER_OR_ADMIN,
+    'os_compute_api:os-pause-server:pause': MEMBER_OR_ADMIN,
+    'os_compute_api:os-pause-server:unpause': MEMBER_OR_ADMIN,
+    'os_compute_api:os-suspend-server:suspend': MEMBER_OR_ADMIN,
+    'os_compute_api:os-suspend-server:resume': MEMBER_OR_ADMIN,
+    'os_compute_api:os-lock-server:lock': MEMBER_OR_ADMIN,
+    'os_compute_api:os-lock-server:unlock': MEMBER_OR_ADMIN,
+    'os_compute_api:os-lock-server:unlock:unlock_override': ADMIN,
+    'os_compute_api:os-console-output': MEMBER_OR_ADMIN,
 }
 
 BASE_RULES = {
