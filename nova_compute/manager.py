@@ -2,13 +2,15 @@
 
 Its public methods are the RPC endpoint of topic 'compute' on that
 host; its periodic tasks keep the host's compute nodes up to date in
-the cell database, through the conductor.  It never touches a database:
+the cell database and its servers' states in line with the hypervisor,
+through the conductor.  It never touches a database:
 every state change of a server is a call to nova-conductor, most of
 them conditional on the states the server is expected to be in, so
 that two actors (the API, this host, a lifecycle event) never
 overwrite each other's work.
 """
 
+from concurrent import futures
 import traceback
 import types
 import typing
@@ -52,36 +54,49 @@ class ComputeManager(periodic_task.PeriodicTasks):
         self.compute_task = conductor_rpcapi.ComputeTaskAPI()
         self.service = None
         self.rt = resource_tracker.ResourceTracker(host, driver, conductor)
-        self._add_resource_audit()
+        self._add_periodic_tasks()
 
-    def _add_resource_audit(self):
-        """Run update_available_resource every update_resources_interval.
+    def _add_periodic_tasks(self):
+        """The periodic tasks, at their configured spacings.
 
         The periodic_task decorator reads its spacing at import, before
-        nova.conf is parsed, so the task is added here.  oslo.service's
-        add_periodic_task() would append it to lists kept on the class,
-        shared by every manager of a process simulating many hosts:
-        each manager would then audit once per manager.  This manager
-        gets its own lists first and the task is added to them, by
-        oslo.service's rules (0 is 60 s, negative disables).
+        nova.conf is parsed, so the tasks are added here.  oslo.service's
+        add_periodic_task() would append them to lists kept on the
+        class, shared by every manager of a process simulating many
+        hosts: each manager would then run each task once per manager.
+        This manager gets its own lists first and the tasks are added to
+        them, by oslo.service's rules (0 is 60 s, negative disables).
         """
         self._periodic_tasks = list(self._periodic_tasks)
         self._periodic_spacing = dict(self._periodic_spacing)
+        self._add_periodic_task('update_available_resource',
+                                CONF.update_resources_interval)
+        self._add_periodic_task('_sync_power_states',
+                                CONF.sync_power_state_interval)
+        self._add_periodic_task('_cleanup_running_deleted_instances',
+                                _running_deleted_spacing())
 
-        @periodic_task.periodic_task(
-            spacing=CONF.update_resources_interval)
-        def update_available_resource(manager, context):
-            manager.update_available_resource(context)
+    def _add_periodic_task(self, name, spacing):
+        """Run method ``name`` every ``spacing`` seconds (a function of
+        this manager's own: the decorator marks what it decorates)."""
+        method = getattr(type(self), name)
 
-        task = update_available_resource
+        @periodic_task.periodic_task(spacing=spacing, name=name)
+        def task(manager, context):
+            method(manager, context)
+
         if periodic_task._PeriodicTasksMeta._add_periodic_task(self, task):
-            self._periodic_last_run[task._periodic_name] = (
-                task._periodic_last_run)
+            self._periodic_last_run[name] = task._periodic_last_run
 
     def init_host(self):
-        """Prepare the driver and report the nodes before serving RPC."""
+        """Prepare the driver, reconcile the servers of this host with
+        their guests (see _init_instance), deal with the guests of
+        deleted servers, then report the nodes, before serving RPC."""
         self.driver.init_host(self.host)
-        self.update_available_resource(nova_context.get_admin_context())
+        context = nova_context.get_admin_context()
+        self._init_instances(context)
+        self._cleanup_running_deleted_instances(context)
+        self.update_available_resource(context)
 
     def cleanup_host(self):
         """The service stops: the driver lets go of the hypervisor (no
@@ -209,13 +224,17 @@ class ComputeManager(periodic_task.PeriodicTasks):
     # the server's lock and settles the states.
 
     def stop_instance(self, context, instance):
-        """Power off, giving the guest ``shutdown_timeout`` seconds (or
-        its image's ``os_shutdown_timeout``) to shut down on the ACPI
-        power button first."""
+        self._power_action(context, instance, STOP,
+                           self._power_off(instance))
+
+    def _power_off(self, instance):
+        """The work of a stop: power off, giving the guest
+        ``shutdown_timeout`` seconds (or its image's
+        ``os_shutdown_timeout``) to shut down on the ACPI power button
+        first."""
         timeout = _shutdown_timeout(instance)
         retry = CONF.compute.shutdown_retry_interval
-        self._power_action(context, instance, STOP, lambda guest: (
-            self.driver.power_off(guest, timeout, retry)))
+        return lambda guest: self.driver.power_off(guest, timeout, retry)
 
     def start_instance(self, context, instance):
         self._power_action(context, instance, START, lambda guest: (
@@ -250,15 +269,19 @@ class ComputeManager(periodic_task.PeriodicTasks):
         the server in the action's vm_state, or, if the driver fails,
         back where it was with a fault (Nova reverts the task_state)."""
         with _locked(instance['uuid']):
-            if not self._begin_action(context, instance, action):
-                return
-            guest = _guest(instance)
-            try:
-                work(guest)
-            except Exception as error:
-                self._action_failed(context, instance, action, guest, error)
-                return
-            self._finish_action(context, instance, action, guest)
+            self._run_power_action(context, instance, action, work)
+
+    def _run_power_action(self, context, instance, action, work):
+        """_power_action's work, the server's lock already held."""
+        if not self._begin_action(context, instance, action):
+            return
+        guest = _guest(instance)
+        try:
+            work(guest)
+        except Exception as error:
+            self._action_failed(context, instance, action, guest, error)
+            return
+        self._finish_action(context, instance, action, guest)
 
     def _begin_action(self, context, instance, action):
         """Start the action's event, checking that the task the API set
@@ -327,6 +350,220 @@ class ComputeManager(periodic_task.PeriodicTasks):
         except exception.InstanceNotFound:
             return states.NOSTATE
 
+    # --- power-state sync (Nova's _sync_power_states) ---------------------
+
+    def _sync_power_states(self, context):
+        """Bring the servers of this host in line with their guests.
+
+        The database learns the power state the hypervisor reports, and
+        a server whose guest contradicts its vm_state is settled as
+        Nova's _sync_instance_power_state settles it.  A server with a
+        task on is left to the task.  Each server is compared under its
+        lock, and every write is conditional on the states read: an
+        action the API starts meanwhile wins.  Up to
+        ``sync_power_state_pool_size`` servers are compared at once: a
+        guest slow to shut down does not hold up the others.
+        """
+        records = self.conductor.instance_get_all_by_host(context,
+                                                          self.host)
+        with futures.ThreadPoolExecutor(
+                CONF.sync_power_state_pool_size,
+                thread_name_prefix='sync-power-%s' % self.host) as pool:
+            for record in records:
+                pool.submit(self._query_and_sync_power_state, context,
+                            record)
+
+    def _query_and_sync_power_state(self, context, record):
+        if record['task_state'] is not None:
+            LOG.debug('Instance %s has a pending task (%s): not synced',
+                      record['uuid'], record['task_state'])
+            return
+        with _locked(record['uuid']):
+            try:
+                self._sync_instance_power_state(
+                    context, record, self._power_state(_guest(record)))
+            except Exception:
+                LOG.exception('Instance %s: power state sync failed',
+                              record['uuid'])
+
+    def _sync_instance_power_state(self, context, record, power_state):
+        """Settle one server whose guest is in ``power_state``.
+
+        A guest that went off while its server rests active or paused
+        stops the server; a guest running (or suspended) while its
+        server is stopped (or active) is stopped, as Nova's stop API
+        does.  Nova ignores an active server's guest that is paused
+        (something outside may pause it for a while) or missing (the
+        hypervisor may be restarting): so does this, recording only the
+        power state.
+        """
+        uuid, vm_state = record['uuid'], record['vm_state']
+        off = power_state in (states.SHUTDOWN, states.CRASHED)
+        if off and vm_state in (states.ACTIVE, states.PAUSED):
+            if self._stopped_by_itself(nova_context.get_admin_context(),
+                                       uuid, power_state):
+                return
+        elif ((vm_state == states.ACTIVE and
+               power_state == states.SUSPENDED_POWER) or
+              (vm_state == states.STOPPED and not off and
+               power_state != states.NOSTATE)):
+            self._force_stop(record, power_state)
+            return
+        elif vm_state == states.ACTIVE and power_state != states.RUNNING:
+            LOG.warning('Instance %s is active but its guest is in power '
+                        'state %s: ignored', uuid, power_state)
+        if power_state != record['power_state']:
+            LOG.info('Instance %s: power state %s in the database, %s on '
+                     'the hypervisor: recorded', uuid,
+                     record['power_state'], power_state)
+            self.conductor.instance_update(
+                context, uuid, {'power_state': power_state},
+                expected={'task_state': [None]})
+
+    def _force_stop(self, record, power_state):
+        """Stop a server whose guest should not run, as Nova's
+        force_stop: a 'stop' instance action, task_state powering-off
+        (only if no task started meanwhile), then the stop itself."""
+        LOG.warning('Instance %s is %s but its guest is in power state %s: '
+                    'stopping it', record['uuid'], record['vm_state'],
+                    power_state)
+        context = nova_context.get_admin_context()
+        try:
+            self.conductor.instance_update(
+                context, record['uuid'], {'task_state': states.POWERING_OFF},
+                expected={'vm_state': [record['vm_state']],
+                          'task_state': [None]},
+                action=STOP_ACTION)
+        except exception.UnexpectedTaskStateError:
+            return
+        self._run_power_action(context, record, STOP,
+                               self._power_off(record))
+
+    # --- start-up -----------------------------------------------------------
+
+    def _init_instances(self, context):
+        """Reconcile each server of this host with its guest; one that
+        fails is logged and does not stop the service."""
+        for record in self.conductor.instance_get_all_by_host(
+                context, self.host, full=True):
+            try:
+                self._init_instance(context, record)
+            except Exception:
+                LOG.exception('Instance %s: start-up reconciliation failed',
+                              record['uuid'])
+
+    def _init_instance(self, context, record):
+        """What Nova's _init_instance does for the actions run here.
+
+        A delete the previous nova-compute did not finish is finished.
+        A power action it did not finish is finished if the guest got
+        where the action leads, else run again (a reboot that had
+        begun, HARD, as Nova retries it).  With
+        ``resume_guests_state_on_host_boot``, a server that was running
+        and whose guest is not (the host rebooted) is powered on.
+        """
+        task_state = record['task_state']
+        if task_state == states.DELETING:
+            LOG.info('Instance %s was being deleted: deleting it',
+                     record['uuid'])
+            self.terminate_instance(context, record)
+            return
+        power_state = self._power_state(_guest(record))
+        action = INTERRUPTED_ACTIONS.get(task_state)
+        if action is not None:
+            self._resume_action(context, record, action, power_state)
+        elif (task_state is None and CONF.resume_guests_state_on_host_boot
+              and record['vm_state'] == states.ACTIVE and
+              record['power_state'] == states.RUNNING and
+              power_state != states.RUNNING):
+            self._resume_guest(context, record)
+
+    def _resume_action(self, context, record, action, power_state):
+        """Finish or run again ``action``, interrupted in its task."""
+        task_state = record['task_state']
+        begun = task_state == action.current_task_state
+        if begun and power_state == action.power_state:
+            LOG.info('Instance %s: %s interrupted once done: finishing it',
+                     record['uuid'], action.event)
+            self.conductor.instance_update(
+                context, record['uuid'], {
+                    'vm_state': action.vm_state, 'task_state': None,
+                    'power_state': power_state},
+                expected={'task_state': [task_state]})
+            return
+        if begun and action.working_task_state:
+            action = REBOOT_HARD
+        if task_state != action.task_state:
+            # The task state the API sets, which the action's RPC
+            # method expects.
+            self.conductor.instance_update(
+                context, record['uuid'], {'task_state': action.task_state},
+                expected={'task_state': [task_state]})
+        LOG.info('Instance %s: %s interrupted: running it again',
+                 record['uuid'], action.event)
+        method, *args = RERUN[action]
+        getattr(self, method)(context, record, *args)
+
+    def _resume_guest(self, context, record):
+        """Power on the guest of a server that was running; Nova puts a
+        server whose guest cannot be resumed in ERROR."""
+        LOG.info('Instance %s was running: resuming its guest',
+                 record['uuid'])
+        guest = _guest(record)
+        try:
+            self.driver.power_on(context, guest, [])
+        except Exception as error:
+            LOG.error('Instance %s could not be resumed: %s',
+                      record['uuid'], _message(error))
+            self.conductor.instance_fault_create(
+                context, record['uuid'], _message(error), host=self.host,
+                details=''.join(traceback.format_exception(error)))
+            values = {'vm_state': states.ERROR}
+        else:
+            values = {'power_state': self._power_state(guest)}
+        self.conductor.instance_update(context, record['uuid'], values,
+                                       expected={'task_state': [None]})
+
+    # --- guests of deleted servers ------------------------------------------
+
+    def _cleanup_running_deleted_instances(self, context):
+        """Guests still on the hypervisor whose servers are deleted (a
+        delete that failed half-way, a server deleted while its host was
+        down) are dealt with per ``running_deleted_instance_action``.
+
+        Only servers this cell knows as deleted count: a guest it does
+        not know at all may belong to someone else on the hypervisor.
+        """
+        action = CONF.running_deleted_instance_action
+        guests = None if action == 'noop' else self._guest_uuids()
+        if not guests:
+            return
+        for uuid in self.conductor.instances_deleted(
+                context, guests,
+                older_than=CONF.running_deleted_instance_timeout):
+            with _locked(uuid):
+                try:
+                    self._running_deleted(context, uuid, action)
+                except Exception:
+                    LOG.exception('Instance %s: cleaning up its guest '
+                                  'failed', uuid)
+
+    def _running_deleted(self, context, uuid, action):
+        guest = types.SimpleNamespace(uuid=uuid)
+        if action == 'log':
+            LOG.warning('Instance %s is deleted but its guest is still on '
+                        'the hypervisor', uuid)
+        elif action == 'shutdown':
+            LOG.info('Instance %s is deleted: powering its guest off', uuid)
+            self.driver.power_off(guest)
+        else:
+            LOG.info('Instance %s is deleted: destroying its guest', uuid)
+            self.driver.destroy(context, guest, [])
+
+    def _guest_uuids(self):
+        """Uuids of the guests on the hypervisor."""
+        return self.driver.list_instance_uuids()
+
     # --- what the hypervisor tells us (through ComputeVirtAPI) -----------
 
     def _handle_lifecycle_event(self, instance_uuid, transition):
@@ -362,13 +599,18 @@ class ComputeManager(periodic_task.PeriodicTasks):
                       instance_uuid, _message(error))
 
     def _stopped_by_itself(self, context, instance_uuid, power_state):
-        """Stop the server if it rests active or paused; whether it did."""
+        """Stop the server if it rests active or paused; whether it did.
+
+        Recorded as a 'stop' instance action, as Nova's call of the stop
+        API records it: the user sees why the server is SHUTOFF.
+        """
         try:
             self.conductor.instance_update(
                 context, instance_uuid,
                 {'vm_state': states.STOPPED, 'power_state': power_state},
                 expected={'vm_state': [states.ACTIVE, states.PAUSED],
-                          'task_state': [None]})
+                          'task_state': [None]},
+                action=STOP_ACTION)
         except exception.UnexpectedTaskStateError:
             return False
         LOG.warning('Instance %s went off by itself: it is stopped now',
@@ -417,13 +659,14 @@ class PowerAction(typing.NamedTuple):
     """A power action as the compute runs it: its instance action event
     (Nova's names), the task_state the API set, the one it moves to
     while the driver works (reboots, as Nova's *_started), and the
-    vm_state it ends in."""
+    vm_state and guest power state it ends in."""
 
     event: str
     task_state: str
     vm_state: str
     working_task_state: typing.Optional[str] = None
     error_unless_running: bool = False
+    power_state: int = states.RUNNING
 
     @property
     def current_task_state(self):
@@ -431,20 +674,35 @@ class PowerAction(typing.NamedTuple):
 
 
 STOP = PowerAction('compute_stop_instance', states.POWERING_OFF,
-                   states.STOPPED)
+                   states.STOPPED, power_state=states.SHUTDOWN)
 START = PowerAction('compute_start_instance', states.POWERING_ON,
                     states.ACTIVE)
 REBOOT_SOFT = PowerAction('compute_reboot_instance', states.REBOOTING,
                           states.ACTIVE, states.REBOOT_STARTED, True)
 REBOOT_HARD = PowerAction('compute_reboot_instance', states.REBOOTING_HARD,
                           states.ACTIVE, states.REBOOT_STARTED_HARD, True)
-PAUSE = PowerAction('compute_pause_instance', states.PAUSING, states.PAUSED)
+PAUSE = PowerAction('compute_pause_instance', states.PAUSING, states.PAUSED,
+                    power_state=states.PAUSED_POWER)
 UNPAUSE = PowerAction('compute_unpause_instance', states.UNPAUSING,
                       states.ACTIVE)
 SUSPEND = PowerAction('compute_suspend_instance', states.SUSPENDING,
-                      states.SUSPENDED)
+                      states.SUSPENDED, power_state=states.SUSPENDED_POWER)
 RESUME = PowerAction('compute_resume_instance', states.RESUMING,
                      states.ACTIVE)
+# How a start-up runs an interrupted action again: its RPC method.
+RERUN = {
+    STOP: ('stop_instance',), START: ('start_instance',),
+    REBOOT_SOFT: ('reboot_instance', 'SOFT'),
+    REBOOT_HARD: ('reboot_instance', 'HARD'),
+    PAUSE: ('pause_instance',), UNPAUSE: ('unpause_instance',),
+    SUSPEND: ('suspend_instance',), RESUME: ('resume_instance',),
+}
+# The task states a power action leaves if nova-compute dies in it.
+INTERRUPTED_ACTIONS = {
+    task_state: action for action in RERUN
+    for task_state in (action.task_state, action.working_task_state)
+    if task_state}
+STOP_ACTION = 'stop'
 
 # A driver's lifecycle transition -> the power state it means.
 TRANSITION_POWER_STATES = {
@@ -455,6 +713,16 @@ TRANSITION_POWER_STATES = {
 BUILD_EVENT = 'compute__do_build_and_run_instance'
 TERMINATE_EVENT = 'compute_terminate_instance'
 SHUTDOWN_TIMEOUT_KEY = 'image_os_shutdown_timeout'
+
+
+def _running_deleted_spacing():
+    """Zero disables the search for guests of deleted servers, as the
+    option's help says (oslo.service would run it every 60 s), and so
+    does the 'noop' action."""
+    if (CONF.running_deleted_instance_poll_interval <= 0 or
+            CONF.running_deleted_instance_action == 'noop'):
+        return -1
+    return CONF.running_deleted_instance_poll_interval
 
 
 def _locked(instance_uuid):

@@ -44,19 +44,27 @@ LOG = logging.getLogger(__name__)
 
 
 def _writes(method):
-    """A conductor method that writes: deadlocks are replayed, and a
-    database that is away is one line in this log and one clear
-    DatabaseUnavailable for the caller, not a traceback on both sides.
-    Nova's own exceptions (not found, unexpected state...) are answers,
-    not bugs: they reach the caller without a traceback here.
-    """
-    replayed = engines.retry_on_deadlock(method)
+    """A conductor method that writes: deadlocks are replayed, and the
+    errors are answered as _reads answers them."""
+    return _answers(method, engines.retry_on_deadlock(method))
 
+
+def _reads(method):
+    """A conductor method that only reads (for a daemon that has no
+    database access): a database that is away is one line in this log
+    and one clear DatabaseUnavailable for the caller, not a traceback on
+    both sides.  Nova's own exceptions (not found, unexpected state...)
+    are answers, not bugs: they reach the caller without a traceback
+    here."""
+    return _answers(method, method)
+
+
+def _answers(method, run):
     @functools.wraps(method)
     @messaging.expected_exceptions(exception.NovaException)
     def wrapper(*args, **kwargs):
         try:
-            return replayed(*args, **kwargs)
+            return run(*args, **kwargs)
         except sa_exc.OperationalError as e:
             reason = str(e.orig or e).strip()
         LOG.error('%s failed: the database is unavailable (%s)',
@@ -340,6 +348,24 @@ class ConductorManager(periodic_task.PeriodicTasks):
         with engines.writer(self._instance_cell(instance_uuid)) as session:
             instances.event_finish(session, ctxt, instance_uuid, event,
                                    result, exc_tb=exc_tb)
+
+    # What a compute reads of its servers (1.4): it has no database.
+
+    @_reads
+    def instance_get_all_by_host(self, ctxt, host, full=False):
+        """The live servers of ``host`` in this cell: their states, or
+        (``full``) their whole records."""
+        with engines.reader(self.cell_url) as session:
+            return instances.on_host(session, host, full=full)
+
+    @_reads
+    def instances_deleted(self, ctxt, instance_uuids, older_than=0):
+        """Which of ``instance_uuids`` (guests a hypervisor runs) are
+        servers deleted in this cell ``older_than`` seconds ago or
+        more."""
+        with engines.reader(self.cell_url) as session:
+            return instances.deleted_among(session, instance_uuids,
+                                           older_than=older_than)
 
     # A server's metadata and tags (1.3): the API checked the server's
     # state and the quota; each change is one transaction of its cell.

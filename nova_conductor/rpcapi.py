@@ -18,7 +18,9 @@ API versions:
         instance action event (os-instance-actions) the compute starts
         or finishes with that write, one round trip instead of two;
         instance_update takes ``action``: the instance action the API
-        starts with it (stop, start, reboot, lock...)
+        starts with it (stop, start, reboot, lock...);
+        instance_get_all_by_host, instances_deleted: a compute's reads
+        of its servers (power-state sync, start-up reconciliation)
 
 ComputeTaskAPI (namespace 'compute_task'):
   1.0 - schedule_and_build_instances, build_instances
@@ -252,6 +254,20 @@ class ConductorAPI:
         return self._call_13(ctxt, 'action_event_finish',
                              instance_uuid=instance_uuid, event=event,
                              result=result, exc_tb=exc_tb)
+
+    def instance_get_all_by_host(self, ctxt, host, full=False):
+        """The live servers of ``host`` in the conductor's cell, as
+        records of uuid, name, host, vm_state, task_state and
+        power_state; with ``full``, whole records (side tables too)."""
+        return self.client.prepare(version='1.4').call(
+            ctxt, 'instance_get_all_by_host', host=host, full=full)
+
+    def instances_deleted(self, ctxt, instance_uuids, older_than=0):
+        """Which of ``instance_uuids`` are deleted servers, deleted
+        ``older_than`` seconds ago or more (a list of uuids)."""
+        return self.client.prepare(version='1.4').call(
+            ctxt, 'instances_deleted', instance_uuids=instance_uuids,
+            older_than=older_than)
 
     def instance_metadata_update(self, ctxt, instance_uuid, metadata,
                                  delete=False):

@@ -254,6 +254,15 @@ are brought back to their recorded state. Zero runs the task at the
 default periodic interval, a negative value disables it.
 """),
     cfg.IntOpt(
+        'sync_power_state_pool_size',
+        default=1000,
+        min=1,
+        help="""
+How many instances the power-state sync compares with the hypervisor
+at the same time. Lower it to spare a hypervisor (or the service behind
+it) that answers slowly under many concurrent requests.
+"""),
+    cfg.IntOpt(
         'heal_instance_info_cache_interval',
         default=60,
         help="""

@@ -139,6 +139,10 @@ class ComputeDriver:
         """Names of the guests on the hypervisor, known to Nova or not."""
         raise NotImplementedError()
 
+    def list_instance_uuids(self):
+        """Uuids of the guests on the hypervisor, known to Nova or not."""
+        raise NotImplementedError()
+
 
 def load_compute_driver(name, virtapi=None):
     """The driver ``name`` (a ``[DEFAULT] compute_driver`` value) names.

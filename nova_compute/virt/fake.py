@@ -133,6 +133,9 @@ class FakeDriver(driver.ComputeDriver):
     def list_instances(self):
         return [g.name for g in list(self._instances.values())]
 
+    def list_instance_uuids(self):
+        return list(self._instances)
+
     def _guest(self, instance):
         try:
             return self._instances[instance.uuid]

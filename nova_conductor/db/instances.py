@@ -306,3 +306,45 @@ def event_finish(session, ctxt, instance_uuid, event, result,
     action.updated_at = now
     if result == 'Error':
         action.message = 'Error'
+
+
+# What a compute needs of its servers to compare them with its guests.
+_HOST_STATE_COLUMNS = (main.Instance.id, main.Instance.uuid,
+                       main.Instance.host, main.Instance.vm_state,
+                       main.Instance.task_state, main.Instance.power_state)
+
+
+def on_host(session, host, full=False):
+    """Records of the live servers of ``host`` in this cell.
+
+    By default only their states (uuid, name, host, vm_state,
+    task_state, power_state): the periodic power-state sync reads them
+    for every server of the host and needs nothing else.  ``full``
+    gives whole records, side tables included, for a compute that acts
+    on them (a start-up retrying an interrupted action).
+    """
+    table = main.Instance.__table__
+    live = (table.c.host == host, table.c.deleted == 0)
+    if full:
+        return instance_record.load(session, session.execute(
+            sa.select(table).where(*live).order_by(table.c.id)).all())
+    rows = session.execute(sa.select(*_HOST_STATE_COLUMNS).where(*live)
+                           .order_by(table.c.id)).mappings()
+    records = [dict(row) for row in rows]
+    for record in records:
+        record['name'] = instance_record.name(record)
+    return records
+
+
+def deleted_among(session, instance_uuids, older_than=0):
+    """Which of ``instance_uuids`` are deleted servers of this cell,
+    deleted ``older_than`` seconds ago or more; uuids the cell does not
+    know are not among them (they may be another cloud's guests)."""
+    if not instance_uuids:
+        return []
+    cutoff = timeutils.utcnow() - datetime.timedelta(seconds=older_than)
+    return list(session.scalars(sa.select(main.Instance.uuid).where(
+        main.Instance.uuid.in_(instance_uuids),
+        main.Instance.deleted != 0,
+        sa.or_(main.Instance.deleted_at.is_(None),
+               main.Instance.deleted_at <= cutoff))))
