@@ -50,7 +50,8 @@ def _wait(what, predicate, deployment):
 
 @contextlib.contextmanager
 def cloud(hosts):
-    """Yield (endpoint, image_id, flavor_id); remove everything after."""
+    """Yield (endpoint, work_dir, image_id, flavor_id): the daemons'
+    command lines name a file under work_dir; remove everything after."""
     work_dir = tempfile.mkdtemp(prefix='nova-bench-')
     glance = glance_fixture.Glance(work_dir)
     try:
@@ -82,6 +83,7 @@ def cloud(hosts):
             _wait('%d hypervisors mapped' % hosts, all_mapped, deployment)
             _call(endpoint + '/flavors', 'POST', {'flavor': FLAVOR})
             yield types.SimpleNamespace(endpoint=endpoint,
+                                        work_dir=work_dir,
                                         image_id=image['id'],
                                         flavor_id=FLAVOR['id'])
     finally:

@@ -68,16 +68,19 @@ class RssSampler(threading.Thread):
     and PSS, which splits shared pages between their processes (what
     the daemons together really hold)."""
 
-    def __init__(self, interval=0.2):
+    def __init__(self, interval=0.2, marker=None):
         super().__init__(daemon=True)
         self.interval = interval
+        # Only processes whose command line holds ``marker`` (the
+        # deployment's directory): not another cloud on the machine.
+        self.marker = marker
         self.peak = {kind: dict.fromkeys(DAEMONS, 0.0)
                      for kind in ('Rss', 'Pss')}
         self._done = threading.Event()
 
     def run(self):
         while not self._done.is_set():
-            for kind, totals in _memory_by_daemon().items():
+            for kind, totals in _memory_by_daemon(self.marker).items():
                 for daemon, mib in totals.items():
                     self.peak[kind][daemon] = max(self.peak[kind][daemon],
                                                   mib)
@@ -88,14 +91,15 @@ class RssSampler(threading.Thread):
         self.join()
 
 
-def _memory_by_daemon():
+def _memory_by_daemon(marker=None):
     totals = {kind: dict.fromkeys(DAEMONS, 0.0) for kind in ('Rss', 'Pss')}
     for pid in filter(str.isdigit, os.listdir('/proc')):
         with contextlib.suppress(OSError):
             with open('/proc/%s/cmdline' % pid, 'rb') as f:
                 argv = f.read().split(b'\0')
             daemon = _daemon_of(argv)
-            if daemon:
+            if daemon and (marker is None or
+                           marker.encode() in b' '.join(argv)):
                 for kind, mib in _memory_mib(pid).items():
                     totals[kind][daemon] += mib
     return totals
@@ -233,7 +237,7 @@ def main(argv=None):
         if not args.image:
             parser.error('--image is required without --deploy')
         client = Client(args.endpoint, args.token)
-        sampler = RssSampler()
+        sampler = RssSampler(marker=cloud.work_dir if args.deploy else None)
         sampler.start()
         try:
             figures = run(client, args.image, args.flavor, args.count,

@@ -235,8 +235,9 @@ def serve_workers(make_services, workers):
     The processes compete for the same RPC queues, so a busy service
     uses more than the one core a Python process can.  Worker 0 is the
     primary (services row, periodic tasks).  Fork happens before any
-    connection or thread exists: each worker builds its own.  A worker
-    that dies is replaced.
+    connection or thread exists: each worker builds its own (and
+    imports what it needs: the parent stays small).  A worker that dies
+    is replaced.
     """
     if workers <= 1:
         serve(make_services(0))

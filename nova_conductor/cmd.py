@@ -16,10 +16,12 @@ BINARY = 'nova-conductor'
 def main():
     conf = config.parse_args(sys.argv)
     engines.allow_writes()
-    # The manager reads periodic spacings from nova.conf at import time.
-    manager = importlib.import_module('nova_conductor.manager')
 
     def services(index):
+        # Imported in the worker, not before the fork: the parent only
+        # watches its workers and stays small.  The manager reads
+        # periodic spacings from nova.conf at import time.
+        manager = importlib.import_module('nova_conductor.manager')
         conductor = manager.ConductorManager()
         return [service.Service(conf.host, BINARY, rpcapi.TOPIC, conductor,
                                 reporter=conductor, primary=index == 0)]
