@@ -7,6 +7,10 @@ installed (``. tools/lib.sh; libvirt_env`` installs it) or will not
 start.  ``guest`` (session) is the test guest of guest_image.py, built
 once.  ``boot_guest`` starts guests from it (TCG: KVM does not work on
 these machines) and removes them when the test ends.
+``find_domain`` (session) looks up, on a connection of the tests' own,
+the domains a nova-compute made.  ``module_mysql_db`` hands out
+MariaDB databases for a module's cloud of real daemons, as in
+tests/functional.
 """
 
 import os
@@ -20,6 +24,7 @@ import uuid
 
 import pytest
 
+from tests.functional import conftest as functional_conftest
 from tests.integration import guest_image
 
 try:
@@ -72,6 +77,38 @@ def libvirtd():
     except RuntimeError as e:
         pytest.skip(str(e))
     return daemon
+
+
+@pytest.fixture(scope='session')
+def find_domain(libvirtd):
+    """Factory: ``find_domain(uuid)`` -> that virDomain, or None.
+
+    A connection of its own per call (the domain keeps it open): other
+    tests on this machine restart libvirtd, which closes any connection
+    kept.  libvirt's default error handler goes: it prints every error,
+    the expected "Domain not found" too, to stderr; each also reaches
+    the caller as a libvirtError.
+    """
+    libvirt.registerErrorHandler(lambda opaque, error: None, None)
+
+    def find(guest_uuid):
+        conn = libvirt.open(URI)
+        try:
+            return conn.lookupByUUIDString(guest_uuid)
+        except libvirt.libvirtError as e:
+            if e.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
+                return None
+            raise
+        finally:
+            conn.close()
+    return find
+
+
+@pytest.fixture(scope='module')
+def module_mysql_db():
+    """Factory of fresh MariaDB databases, dropped after the module."""
+    with functional_conftest.databases() as create:
+        yield create
 
 
 @pytest.fixture(scope='session')

@@ -310,9 +310,18 @@ class LibvirtDriver(driver.ComputeDriver):
     # --- what the guest looks like ------------------------------------------
 
     def get_info(self, instance, use_cache=True):
+        """The guest's power state; InstanceNotFound once it is gone,
+        also when it goes between the lookup and the question (a delete
+        or hard reboot undefining it while a lifecycle event of it is
+        handled)."""
         guest = self._get_guest(instance)
-        return driver.InstanceInfo(state=guest.power_state,
-                                   internal_id=guest.id)
+        try:
+            return driver.InstanceInfo(state=guest.power_state,
+                                       internal_id=guest.id)
+        except libvirt.libvirtError as e:
+            if e.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
+                raise exception.InstanceNotFound(instance_id=instance.uuid)
+            raise
 
     def list_instances(self):
         return [domain.name() for domain in

@@ -298,6 +298,19 @@ def test_operations_on_a_missing_guest_raise_instance_not_found(drv):
             call()
 
 
+def test_guest_undefined_after_its_lookup_is_not_found(drv, monkeypatch):
+    """A delete may undefine the domain between get_info's lookup and
+    its question to libvirt: still InstanceNotFound, not a libvirt
+    error."""
+    inst = new_instance()
+    spawn(drv, inst)
+    stale = domain(inst)
+    drv.destroy('ctx', inst, [])
+    monkeypatch.setattr(drv._host, 'get_domain', lambda uuid: stale)
+    with pytest.raises(exception.InstanceNotFound):
+        drv.get_info(inst)
+
+
 def test_lifecycle_events_reach_the_virtapi(drv, virtapi):
     inst = new_instance()
     spawn(drv, inst)
