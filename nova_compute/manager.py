@@ -127,8 +127,9 @@ class ComputeManager(periodic_task.PeriodicTasks):
         with _locked(instance['uuid']):
             if not self._begin_spawn(context, instance):
                 return
+            guest = _guest(instance)
             try:
-                self.driver.spawn(context, _guest(instance), image, [],
+                self.driver.spawn(context, guest, image, [],
                                   admin_password, {}, network_info=[],
                                   block_device_info=block_device_mapping)
             except Exception as error:
@@ -137,7 +138,7 @@ class ComputeManager(periodic_task.PeriodicTasks):
                                  block_device_mapping, alternates, attempt,
                                  error)
                 return
-            self._finish_spawn(context, instance)
+            self._finish_spawn(context, instance, guest)
 
     def _begin_spawn(self, context, instance):
         """task_state scheduling -> spawning, the build event started
@@ -154,13 +155,20 @@ class ComputeManager(periodic_task.PeriodicTasks):
             return False
         return True
 
-    def _finish_spawn(self, context, instance):
-        guest = _guest(instance)
+    def _finish_spawn(self, context, instance, guest):
+        """ACTIVE, with what the driver noted in the guest's system
+        metadata (libvirt pins the machine type there, so a later hard
+        reboot keeps it)."""
+        values = {'vm_state': states.ACTIVE, 'task_state': None,
+                  'power_state': self.driver.get_info(guest).state,
+                  'launched_at': timeutils.utcnow()}
+        noted = {k: v for k, v in guest.system_metadata.items()
+                 if instance['system_metadata'].get(k) != v}
+        if noted:
+            values['system_metadata'] = noted
         try:
-            self.conductor.instance_update(context, instance['uuid'], {
-                'vm_state': states.ACTIVE, 'task_state': None,
-                'power_state': self.driver.get_info(guest).state,
-                'launched_at': timeutils.utcnow()},
+            self.conductor.instance_update(
+                context, instance['uuid'], values,
                 expected={'task_state': states.SPAWNING},
                 event={'event': BUILD_EVENT, 'result': 'Success'})
         except (exception.InstanceNotFound,
@@ -733,8 +741,10 @@ def _locked(instance_uuid):
 
 def _guest(record):
     """The record with attribute access, as the drivers take an
-    instance."""
-    return types.SimpleNamespace(**record)
+    instance; its own copy of the system metadata, which a driver may
+    add to."""
+    return types.SimpleNamespace(**dict(
+        record, system_metadata=dict(record.get('system_metadata') or {})))
 
 
 def _shutdown_timeout(record):

@@ -131,7 +131,12 @@ def update(session, instance_uuid, values, expected_task_state=_UNSET,
     _expect(instance, 'task_state', expected_task_state)
     _expect(instance, 'vm_state', expected_vm_state)
     if 'locked_reason' in values:
-        _set_locked_reason(session, instance_uuid, values['locked_reason'])
+        # The 2.73 lock reason lives in system metadata, as in Nova.
+        _set_system_metadata(session, instance_uuid, {
+            instance_record.LOCKED_REASON_KEY: values['locked_reason']})
+    if values.get('system_metadata'):
+        _set_system_metadata(session, instance_uuid,
+                             values['system_metadata'])
     values = instance_record.parse_dates(instance_record.columns(values))
     for key, value in values.items():
         setattr(instance, key, value)
@@ -139,17 +144,15 @@ def update(session, instance_uuid, values, expected_task_state=_UNSET,
     return _reload(session, instance)
 
 
-def _set_locked_reason(session, instance_uuid, reason):
-    """The 2.73 lock reason lives in system metadata, as in Nova; None
-    removes it."""
-    session.execute(sa.delete(main.InstanceSystemMetadata).where(
-        main.InstanceSystemMetadata.instance_uuid == instance_uuid,
-        main.InstanceSystemMetadata.key ==
-        instance_record.LOCKED_REASON_KEY))
-    if reason is not None:
-        session.add(main.InstanceSystemMetadata(
-            instance_uuid=instance_uuid,
-            key=instance_record.LOCKED_REASON_KEY, value=reason))
+def _set_system_metadata(session, instance_uuid, items):
+    """Set the given system metadata keys (a None value removes its
+    key); the others stay."""
+    sysmeta = main.InstanceSystemMetadata
+    session.execute(sa.delete(sysmeta).where(
+        sysmeta.instance_uuid == instance_uuid, sysmeta.key.in_(items)))
+    session.add_all(sysmeta(instance_uuid=instance_uuid, key=key,
+                            value=value)
+                    for key, value in items.items() if value is not None)
 
 
 def _expect(instance, attr, expected):

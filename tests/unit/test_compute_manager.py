@@ -686,3 +686,28 @@ def test_running_deleted_timeout_is_passed_to_the_conductor(monkeypatch):
     assert asked == [(['u1'], 90)]
 
 
+
+
+class PinningDriver(fake.FakeDriver):
+    """Notes a machine type in the guest's system metadata, as the
+    libvirt driver does when it spawns."""
+
+    def spawn(self, context, instance, *args, **kwargs):
+        super().spawn(context, instance, *args, **kwargs)
+        instance.system_metadata['image_hw_machine_type'] = 'pc-i440fx-7.2'
+
+
+def test_spawn_keeps_what_the_driver_noted_in_system_metadata():
+    conductor = StateConductor(vm_state='building', task_state='scheduling',
+                               power_state=0,
+                               system_metadata={'image_os_type': 'linux'})
+    compute = manager.ComputeManager('compute1', PinningDriver(), conductor)
+    compute.driver.init_host('compute1')
+    compute.build_and_run_instance(context.get_admin_context(),
+                                   dict(conductor.record), {}, None, [], [],
+                                   1)
+    assert conductor.record['vm_state'] == 'active'
+    # Only the noted key travels; the record the compute was given is
+    # not changed behind the conductor's back.
+    assert conductor.writes[-1]['system_metadata'] == {
+        'image_hw_machine_type': 'pc-i440fx-7.2'}

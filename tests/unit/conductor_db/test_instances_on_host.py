@@ -88,3 +88,24 @@ def test_deleted_only_once_old_enough(cell_url):
                  older_than=60) == [old]
     assert sorted(_read(cell_url, instances.deleted_among, [recent, old])) \
         == sorted([recent, old])
+
+
+def test_update_sets_and_removes_system_metadata_keys(cell_url):
+    """What a compute notes (libvirt's machine type) and the 2.73 lock
+    reason are system metadata; the other keys stay."""
+    uuid = fixtures.add_instance(cell_url, 'cmp1')
+    with engines.writer(cell_url) as session:
+        session.add(main.InstanceSystemMetadata(
+            instance_uuid=uuid, key='image_os_type', value='linux'))
+    with engines.writer(cell_url) as session:
+        record = instances.update(session, uuid, {
+            'locked': True, 'locked_reason': 'audit',
+            'system_metadata': {'image_hw_machine_type': 'pc'}})
+    assert record['locked_reason'] == 'audit'
+    assert record['system_metadata'] == {
+        'image_os_type': 'linux', 'image_hw_machine_type': 'pc',
+        'locked_reason': 'audit'}
+    with engines.writer(cell_url) as session:
+        record = instances.update(session, uuid, {'locked_reason': None})
+    assert record['locked_reason'] is None
+    assert 'locked_reason' not in record['system_metadata']
