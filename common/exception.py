@@ -305,6 +305,18 @@ class BuildRequestNotFound(NotFound):
     msg_fmt = 'BuildRequest not found for instance %(uuid)s'
 
 
+class InstanceNotReady(Invalid):
+    """An action that needs the server's host, asked before it has one;
+    Nova answers 409."""
+
+    msg_fmt = 'Instance %(instance_id)s is not ready'
+    code = 409
+
+
+class HypervisorUnavailable(NovaException):
+    msg_fmt = 'Connection to the hypervisor %(uri)s is broken: %(reason)s'
+
+
 class InstanceInvalidState(Invalid):
     msg_fmt = ('Instance %(instance_uuid)s in %(attr)s %(state)s. Cannot '
                '%(method)s while the instance is in this state.')

@@ -56,14 +56,6 @@ class CreateRefused(exception.Invalid):
     msg_fmt = '%(reason)s'
 
 
-class InstanceNotReady(exception.Invalid):
-    """An action that needs the server's host, asked before it has one;
-    Nova answers 409."""
-
-    msg_fmt = 'Instance %(instance_id)s is not ready'
-    code = 409
-
-
 class PowerTask(typing.NamedTuple):
     """A power action as the API starts it: its name (Nova's instance
     action, and the word of its 409), the vm_states and task_states
@@ -434,7 +426,7 @@ class QuotaRefused(exception.NovaException):
 
 def _check_host(record):
     if not record.get('host'):
-        raise InstanceNotReady(instance_id=record['uuid'])
+        raise exception.InstanceNotReady(instance_id=record['uuid'])
 
 
 def _check_states(record, task):

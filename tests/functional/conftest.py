@@ -15,6 +15,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
+from common import conf
 from common.db import engines
 
 SERVER_URL = os.environ.get('NOVA_TEST_MYSQL_URL',
@@ -94,3 +95,13 @@ def module_mysql_db():
     """``mysql_db`` for a fixture shared by a module's tests."""
     with databases() as create:
         yield create
+
+
+@pytest.fixture(scope='module')
+def clouds_service_down_time():
+    """``service.is_up()`` in the test process judges services as the
+    clouds of ``tests/functional/daemons.py`` do (their nova.conf says
+    5 s): modules whose clouds are asked who is up use it."""
+    conf.CONF.set_override('service_down_time', 5)
+    yield
+    conf.CONF.clear_override('service_down_time')

@@ -16,18 +16,11 @@ import signal
 import pytest
 import sqlalchemy as sa
 
-from common import conf
 from common.db import engines
 from common.db import main_models as main
 from tests.functional import test_servers
 
-
-@pytest.fixture(autouse=True, scope='module')
-def _service_down_time():
-    """is_up() in this process judges with the cloud's setting."""
-    conf.CONF.set_override('service_down_time', 5)
-    yield
-    conf.CONF.clear_override('service_down_time')
+pytestmark = pytest.mark.usefixtures('clouds_service_down_time')
 
 
 @pytest.fixture(scope='module')

@@ -10,18 +10,12 @@ state) each time.
 import pytest
 from tempest.lib.api_schema.response.compute.v2_1 import servers as schema
 
-from common import conf
 from tests.functional import test_servers
 
 MEMBER = 'demo:demo'
 
 
-@pytest.fixture(autouse=True, scope='module')
-def _service_down_time():
-    """is_up() in this process judges with the cloud's setting."""
-    conf.CONF.set_override('service_down_time', 5)
-    yield
-    conf.CONF.clear_override('service_down_time')
+pytestmark = pytest.mark.usefixtures('clouds_service_down_time')
 
 
 @pytest.fixture(scope='module')

@@ -16,7 +16,6 @@ import sqlalchemy as sa
 from tempest.lib.api_schema.response.compute.v2_1 import servers as schema
 from tempest.lib.common import rest_client
 
-from common import conf
 from common.db import api_models as api
 from common.db import engines
 from common.db import main_models as main
@@ -76,12 +75,7 @@ def _start(c, glance, computes):
     assert created.status_code == 200, created.text
 
 
-@pytest.fixture(autouse=True, scope='module')
-def _service_down_time():
-    """is_up() in this process judges with the clouds' setting."""
-    conf.CONF.set_override('service_down_time', 5)
-    yield
-    conf.CONF.clear_override('service_down_time')
+pytestmark = pytest.mark.usefixtures('clouds_service_down_time')
 
 
 @pytest.fixture(scope='module')

@@ -111,6 +111,10 @@ def module_mysql_db():
         yield create
 
 
+# The functional tier's, for the clouds this tier starts too.
+clouds_service_down_time = functional_conftest.clouds_service_down_time
+
+
 @pytest.fixture(scope='session')
 def guest(libvirtd):
     """The test guest's files (``guest_image.paths()``)."""

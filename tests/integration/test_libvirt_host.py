@@ -13,6 +13,7 @@ import time
 
 import pytest
 
+from common import exception
 from nova_compute.virt.libvirt import host
 
 URI = 'qemu:///system'
@@ -128,7 +129,7 @@ def test_host_survives_a_libvirtd_crash(make_host, boot_guest, libvirtd):
         libvirtd.kill()
         connected, reason = conn_events.get(timeout=EVENT_TIMEOUT)
         assert connected is False and reason
-        with pytest.raises(host.HypervisorUnavailable):
+        with pytest.raises(exception.HypervisorUnavailable):
             h.get_connection()
     finally:
         libvirtd.start()

@@ -21,7 +21,6 @@ import uuid
 
 import pytest
 
-from common import conf
 from tests.functional import daemons
 from tests.functional import rabbit
 
@@ -46,12 +45,7 @@ LIBVIRTD_LOST = 'Connection to the hypervisor'
 SHARED_FILES = {'_base', 'locks'}
 
 
-@pytest.fixture(autouse=True, scope='module')
-def _service_down_time():
-    """is_up() in this process judges with the cloud's setting."""
-    conf.CONF.set_override('service_down_time', 5)
-    yield
-    conf.CONF.clear_override('service_down_time')
+pytestmark = pytest.mark.usefixtures('clouds_service_down_time')
 
 
 @pytest.fixture(scope='module')

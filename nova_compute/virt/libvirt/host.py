@@ -64,10 +64,6 @@ _URIS = {
 }
 
 
-class HypervisorUnavailable(exception.NovaException):
-    msg_fmt = 'Connection to the hypervisor %(uri)s is broken: %(reason)s'
-
-
 def connection_uri():
     """``[libvirt] connection_uri``, else the one ``virt_type`` implies."""
     return CONF.libvirt.connection_uri or _URIS[CONF.libvirt.virt_type]
@@ -170,8 +166,8 @@ class Host:
             conn = libvirt.open(self._uri)
         except libvirt.libvirtError as e:
             self._set_connected(False, e.get_error_message())
-            raise HypervisorUnavailable(uri=self._uri,
-                                        reason=e.get_error_message())
+            raise exception.HypervisorUnavailable(
+                uri=self._uri, reason=e.get_error_message())
         self._conn_id += 1
         conn.registerCloseCallback(self._on_close, self._conn_id)
         if self._lifecycle_event_handler is not None:

@@ -123,10 +123,10 @@ def test_unreachable_libvirtd_raises_and_is_reported(make_host, tmp_path):
     h = host.Host('qemu+unix:///system?socket=%s' % (tmp_path / 'nothing'),
                   conn_event_handler=conn_events)
     try:
-        with pytest.raises(host.HypervisorUnavailable) as e:
+        with pytest.raises(exception.HypervisorUnavailable) as e:
             h.initialize()
         assert 'qemu+unix:///system' in str(e.value)
-        with pytest.raises(host.HypervisorUnavailable):
+        with pytest.raises(exception.HypervisorUnavailable):
             h.get_connection()
         # Told once that it is down, not at each attempt.
         [(connected, reason)] = conn_events.wait_for(1)
