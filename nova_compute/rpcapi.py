@@ -9,6 +9,9 @@ API versions:
   1.2 - power actions: stop_instance, start_instance, reboot_instance,
         pause_instance, unpause_instance, suspend_instance,
         resume_instance (casts); get_console_output (call)
+  1.3 - snapshot_instance, rebuild_instance, rescue_instance,
+        unrescue_instance (casts); get_instance_diagnostics,
+        get_vnc_console (calls)
 """
 
 import oslo_messaging as messaging
@@ -30,7 +33,7 @@ def _version_cap():
 class ComputeAPI:
     """nova-compute hosts as seen from the other daemons."""
 
-    VERSION = '1.2'
+    VERSION = '1.3'
 
     def __init__(self):
         target = messaging.Target(topic=TOPIC, version=self.VERSION)
