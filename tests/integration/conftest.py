@@ -10,7 +10,8 @@ these machines) and removes them when the test ends.
 ``find_domain`` (session) looks up, on a connection of the tests' own,
 the domains a nova-compute made.  ``module_mysql_db`` hands out
 MariaDB databases for a module's cloud of real daemons, as in
-tests/functional.
+tests/functional; ``cloud`` (rest_cloud.py) is such a cloud whose
+nova-compute runs the libvirt driver.
 """
 
 import os
@@ -26,6 +27,9 @@ import pytest
 
 from tests.functional import conftest as functional_conftest
 from tests.integration import guest_image
+
+# A cloud of real daemons on libvirt, one per test module asking for it.
+from tests.integration.rest_cloud import cloud  # noqa: F401
 
 try:
     import libvirt
