@@ -2,12 +2,18 @@
 one image, the five daemons on ``hosts`` simulated compute hosts
 (benchmarks/_deploy.py), discovered hosts and an m1.tiny flavor.
 
+With ``guests=True``, nova-compute runs the libvirt driver instead (one
+host, QEMU TCG on the machine's libvirtd), the image is the test guest
+of tests/integration/guest_image.py (kernel, ramdisk, qcow2 root) and
+the flavor is sized for it.
+
 Glance is the tests' (tests/glance_fixture.py: its own virtualenv made
 by ``tools/lib.sh glance_env``, SQLite, noauth tokens like ours).
 """
 
 import contextlib
 import json
+import os
 import shutil
 import socket
 import tempfile
@@ -20,6 +26,8 @@ from tests import glance_fixture
 
 READY_TIMEOUT = 180
 FLAVOR = {'name': 'm1.tiny', 'ram': 512, 'vcpus': 1, 'disk': 1, 'id': '1'}
+GUEST_FLAVOR = {'name': 'guest.tiny', 'ram': 256, 'vcpus': 1, 'disk': 1,
+                'id': 'guest-tiny'}
 
 
 def _free_port():
@@ -48,24 +56,50 @@ def _wait(what, predicate, deployment):
         what, READY_TIMEOUT, '\n'.join(d.tail() for d in deployment.daemons)))
 
 
+def _fake_hosts(work_dir, glance, hosts):
+    """(driver options, image, flavor) of ``hosts`` simulated hosts."""
+    image = glance.create_image('bench', disk_format='qcow2')
+    return ({'DEFAULT': {'compute_driver': 'fake.FakeDriver'},
+             'fake': {'host_count': hosts}}, image, FLAVOR)
+
+
+def _guest_host(work_dir, glance, _hosts):
+    """(driver options, image, flavor) of one libvirt host: instances
+    under ``work_dir``, which QEMU (user libvirt-qemu) must reach."""
+    from tests.integration import guest_image  # noqa: PLC0415
+    from tests.integration import rest_cloud  # noqa: PLC0415
+    os.chmod(work_dir, 0o755)
+    image = rest_cloud.upload_guest(glance, guest_image.paths())
+    return ({'DEFAULT': {'compute_driver': 'libvirt.LibvirtDriver',
+                         'instances_path': os.path.join(work_dir,
+                                                        'instances'),
+                         'instance_name_template': 'instance-%(uuid)s'},
+             # Not instance-%08x: other clouds may share the libvirtd.
+             'libvirt': {'virt_type': 'qemu'},
+             'vnc': {'server_listen': '127.0.0.1'}}, image, GUEST_FLAVOR)
+
+
 @contextlib.contextmanager
-def cloud(hosts):
+def cloud(hosts, guests=False):
     """Yield (endpoint, work_dir, image_id, flavor_id): the daemons'
     command lines name a file under work_dir; remove everything after."""
     work_dir = tempfile.mkdtemp(prefix='nova-bench-')
     glance = glance_fixture.Glance(work_dir)
     try:
         glance.start()
-        image = glance.create_image('bench', disk_format='qcow2')
+        driver_options, image, flavor = (_guest_host if guests else
+                                         _fake_hosts)(work_dir, glance,
+                                                      hosts)
+        hosts = 1 if guests else hosts
         port = _free_port()
         options = {
             'DEFAULT': {'osapi_compute_listen': '127.0.0.1',
-                        'osapi_compute_listen_port': port,
-                        'compute_driver': 'fake.FakeDriver'},
+                        'osapi_compute_listen_port': port},
             'api': {'auth_strategy': 'noauth2'},
             'glance': {'api_servers': glance.url},
-            'quota': {'instances': -1, 'cores': -1, 'ram': -1},
-            'fake': {'host_count': hosts}}
+            'quota': {'instances': -1, 'cores': -1, 'ram': -1}}
+        for section, values in driver_options.items():
+            options.setdefault(section, {}).update(values)
         with _deploy.Deployment(work_dir, options=options) as deployment:
             deployment.setup()
             for binary in ('nova-conductor', 'nova-scheduler', 'nova-compute',
@@ -81,11 +115,11 @@ def cloud(hosts):
                     'hypervisors']) == hosts
 
             _wait('%d hypervisors mapped' % hosts, all_mapped, deployment)
-            _call(endpoint + '/flavors', 'POST', {'flavor': FLAVOR})
+            _call(endpoint + '/flavors', 'POST', {'flavor': flavor})
             yield types.SimpleNamespace(endpoint=endpoint,
                                         work_dir=work_dir,
                                         image_id=image['id'],
-                                        flavor_id=FLAVOR['id'])
+                                        flavor_id=flavor['id'])
     finally:
         glance.stop()
         shutil.rmtree(work_dir, ignore_errors=True)

@@ -14,6 +14,15 @@ Printed: POST /servers latency p50/p95, time until all are ACTIVE,
 servers/s, time until all deletes are gone from the list, GET
 /servers/detail latency with 0 and N servers, and the peak RSS and PSS
 of each nova daemon on this machine while it ran.
+
+With ``--guests``, the servers are real QEMU guests: ``--deploy`` then
+runs nova-compute on the libvirt driver with the integration tests'
+guest image, and ``--marker`` (its boot marker by default) is the text
+the guest's console shows once it is up.  One server boots first, alone,
+its image not cached yet; another alone; then N at concurrency C.
+Printed for each phase: POST -> ACTIVE and POST -> marker (seconds,
+each server from its own POST), as a user waiting for a server would
+see them.
 """
 
 import argparse
@@ -196,6 +205,79 @@ def run(client, image, flavor, count, concurrency, timeout):
     return figures
 
 
+def run_guests(client, image, flavor, count, concurrency, marker,
+               timeout):
+    """Boot one guest alone (the image not cached yet), another, then
+    ``count`` at ``concurrency``; per phase (title, results), the
+    seconds from each POST to ACTIVE and to ``marker`` on the console.
+    Every server is deleted after."""
+    body = {'server': {'name': 'bench-guest', 'imageRef': image,
+                       'flavorRef': flavor, 'networks': 'none'}}
+    ids = []
+
+    def boot(_index):
+        posted = time.perf_counter()
+        status, created, _elapsed = client.request('POST', '/servers', body)
+        if status != 202:
+            raise SystemExit('create refused (%d): %s' % (status, created))
+        server_id = created['server']['id']
+        ids.append(server_id)
+        active = _wait_server(client, server_id, posted, timeout)
+        shown = _wait_console(client, server_id, marker, posted, timeout)
+        return active, shown
+
+    try:
+        phases = [('1 guest, image not cached', [boot(0)]),
+                  ('1 guest, image cached', [boot(0)])]
+        with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
+            phases.append(('%d guests, %d at a time' % (count, concurrency),
+                           list(pool.map(boot, range(count)))))
+    finally:
+        for server_id in ids:
+            client.request('DELETE', '/servers/%s' % server_id)
+        _wait(client, '/servers', lambda s: not _ours(set(ids))(s),
+              timeout)
+    return phases
+
+
+def _wait_server(client, server_id, posted, timeout):
+    """Seconds from ``posted`` until the server is ACTIVE."""
+    while time.perf_counter() - posted < timeout:
+        _status, body, _elapsed = client.request(
+            'GET', '/servers/%s' % server_id)
+        status = body['server']['status']
+        if status == 'ACTIVE':
+            return time.perf_counter() - posted
+        if status == 'ERROR':
+            raise SystemExit('server %s: ERROR %s' % (
+                server_id, body['server'].get('fault')))
+        time.sleep(POLL / 2)
+    raise SystemExit('server %s not ACTIVE after %ds' % (server_id, timeout))
+
+
+def _wait_console(client, server_id, marker, posted, timeout):
+    """Seconds from ``posted`` until ``marker`` is on the console."""
+    action = {'os-getConsoleOutput': {'length': 50}}
+    while time.perf_counter() - posted < timeout:
+        _status, body, _elapsed = client.request(
+            'POST', '/servers/%s/action' % server_id, action)
+        if marker in body['output']:
+            return time.perf_counter() - posted
+        time.sleep(POLL)
+    raise SystemExit('server %s: no %r on its console after %ds' % (
+        server_id, marker, timeout))
+
+
+def report_guests(phases, peak):
+    for title, results in phases:
+        print(title)
+        for index, what in enumerate(('POST -> ACTIVE', 'POST -> marker')):
+            seconds = [figures[index] for figures in results]
+            print('  %-16s p50 %6.2f s   max %6.2f s' % (
+                what, statistics.median(seconds), max(seconds)))
+    _report_memory(peak)
+
+
 def report(figures, count, peak):
     print('POST /servers latency      p50 %6.1f ms   p95 %6.1f ms' % (
         figures['post_p50'] * 1000, figures['post_p95'] * 1000))
@@ -205,6 +287,10 @@ def report(figures, count, peak):
     print('all deleted after          %6.2f s' % figures['all_deleted'])
     print('GET /servers/detail        %6.1f ms with 0, %6.1f ms with %d'
           % (figures['detail_0'] * 1000, figures['detail_n'] * 1000, count))
+    _report_memory(peak)
+
+
+def _report_memory(peak):
     print('peak memory (MiB)             RSS      PSS')
     for daemon in DAEMONS:
         print('  %-22s %8.0f %8.0f' % (daemon, peak['Rss'][daemon],
@@ -227,11 +313,17 @@ def main(argv=None):
                         help='start a throwaway deployment to measure')
     parser.add_argument('--hosts', type=int, default=10,
                         help='simulated compute hosts with --deploy')
+    parser.add_argument('--guests', action='store_true',
+                        help='real QEMU guests (with --deploy: the '
+                        'libvirt driver and the test guest image)')
+    parser.add_argument('--marker', default='NOVA-TEST-GUEST-READY',
+                        help='console text of a guest that is up')
     args = parser.parse_args(argv)
     with contextlib.ExitStack() as stack:
         if args.deploy:
             from benchmarks import _cloud  # noqa: PLC0415 - only here
-            cloud = stack.enter_context(_cloud.cloud(args.hosts))
+            cloud = stack.enter_context(_cloud.cloud(args.hosts,
+                                                     guests=args.guests))
             args.endpoint, args.image = cloud.endpoint, cloud.image_id
             args.token, args.flavor = 'admin:admin', cloud.flavor_id
         if not args.image:
@@ -240,11 +332,19 @@ def main(argv=None):
         sampler = RssSampler(marker=cloud.work_dir if args.deploy else None)
         sampler.start()
         try:
-            figures = run(client, args.image, args.flavor, args.count,
-                          args.concurrency, args.timeout)
+            if args.guests:
+                figures = run_guests(client, args.image, args.flavor,
+                                     args.count, args.concurrency,
+                                     args.marker, args.timeout)
+            else:
+                figures = run(client, args.image, args.flavor, args.count,
+                              args.concurrency, args.timeout)
         finally:
             sampler.stop()
-        report(figures, args.count, sampler.peak)
+        if args.guests:
+            report_guests(figures, sampler.peak)
+        else:
+            report(figures, args.count, sampler.peak)
     return 0
 
 

@@ -35,6 +35,8 @@ SHUTDOWN_TIMEOUT = 30
 # A TCG boot takes ~10 s on an idle machine, up to ~35 s on a busy one.
 BOOT_TIMEOUT = 120
 ACTION_TIMEOUT = 90
+# A guest that dies (its QEMU killed) shows as SHUTOFF within this.
+SYNC_POWER_STATE_INTERVAL = 10
 POWER_BUTTON_PRESSED = 'power button pressed'
 PARALLEL_GUESTS = 3
 LIBVIRTD_LOST = 'Connection to the hypervisor'
@@ -66,6 +68,7 @@ def cloud(tmp_path_factory, module_mysql_db, glance, guest, guest_dir,
             instances_path=instances,
             instance_name_template='instance-%(uuid)s',
             shutdown_timeout=SHUTDOWN_TIMEOUT,
+            sync_power_state_interval=SYNC_POWER_STATE_INTERVAL,
             reserved_host_memory_mb=RESERVED_HOST_MEMORY_MB,
             reserved_host_disk_mb=0)
         c.instances_path = instances
@@ -93,11 +96,12 @@ def _start(c, glance, guest):
     assert c.manage('cell_v2', 'discover_hosts') == 0
     created = c.api('POST', '/flavors', json={'flavor': FLAVOR})
     assert created.status_code == 200, created.text
-    c.image = _upload_guest(glance, guest)
+    c.image = upload_guest(glance, guest)
 
 
-def _upload_guest(glance, guest):
-    """The guest as a bootable image, its kernel and ramdisk apart."""
+def upload_guest(glance, guest):
+    """The guest as a bootable image, its kernel and ramdisk apart (the
+    boot benchmark's real-guest mode uploads it too)."""
     kernel = glance.create_image(
         'guest-kernel', data=pathlib.Path(guest['kernel']).read_bytes(),
         disk_format='aki', container_format='aki')
