@@ -411,3 +411,22 @@ class InvalidStrTime(Invalid):
 
 class SchedulerHostFilterNotFound(NotFound):
     msg_fmt = 'Scheduler Host Filter %(filter_name)s could not be found.'
+
+
+# --- consoles ---------------------------------------------------------------
+
+class ConsoleTypeInvalid(Invalid):
+    msg_fmt = 'Invalid console type %(console_type)s'
+
+
+class ConsoleTypeUnavailable(Invalid):
+    msg_fmt = 'Unavailable console type %(console_type)s.'
+
+
+class InvalidToken(Invalid):
+    """A console token that is unknown, expired, or whose server is
+    gone.  The token itself is never put in the message: it is a
+    credential."""
+
+    msg_fmt = 'The token is invalid or has expired'
+    code = 404

@@ -58,6 +58,7 @@ WRITABLE_KEYS = ('id', 'name', 'disk_format', 'container_format', 'min_ram',
                  'min_disk', 'visibility', 'protected', 'os_hidden', 'tags')
 DATETIME_KEYS = ('created_at', 'updated_at')
 CHUNK_SIZE = 64 * 1024
+PATCH_MEDIA_TYPE = 'application/openstack-images-v2.1-json-patch'
 # Before asking the endpoint that just failed again.
 RETRY_PAUSE = 1
 _VERSION_SUFFIX = re.compile(r'/v\d+(\.\d+)?/?$')
@@ -270,10 +271,11 @@ class API:
     def create(self, context, image_meta):
         """A new, 'queued' image from ``image_meta`` (the keys of
         WRITABLE_KEYS and 'properties', whose values Glance wants as
-        strings); its metadata."""
-        body = {key: image_meta[key] for key in WRITABLE_KEYS
-                if key in image_meta}
-        body.update(image_meta.get('properties') or {})
+        strings); its metadata.  An attribute wins over a property of
+        its name (a snapshot's properties come from its request)."""
+        body = dict(image_meta.get('properties') or {})
+        body.update((key, image_meta[key]) for key in WRITABLE_KEYS
+                    if key in image_meta)
         resp = _request(context, 'POST', '/v2/images', json=body)
         _check(resp, image_meta.get('id'))
         return normalize(resp.json())
@@ -288,6 +290,35 @@ class API:
                         retry=False, data=data,
                         headers={'Content-Type': 'application/octet-stream'})
         _check(resp, image_id)
+
+    def update(self, context, image_id, values):
+        """Set ``values`` (keys of WRITABLE_KEYS, and 'properties') on
+        the image; its metadata.
+
+        Glance v2 takes a JSON patch: a base attribute always exists
+        (null until set), so it is replaced; a property is added, which
+        the v2.1 patch media type lets overwrite one already there.
+        """
+        patch = [{'op': 'replace', 'path': '/%s' % key, 'value': value}
+                 for key, value in values.items() if key in WRITABLE_KEYS]
+        patch += [{'op': 'add', 'path': '/%s' % key, 'value': value}
+                  for key, value in (values.get('properties') or {}).items()]
+        resp = _request(context, 'PATCH', _image_path(image_id), json=patch,
+                        headers={'Content-Type': PATCH_MEDIA_TYPE})
+        _check(resp, image_id)
+        return normalize(resp.json())
+
+    def delete(self, context, image_id):
+        """Delete the image (ImageNotFound if it is already gone)."""
+        resp = _request(context, 'DELETE', _image_path(image_id))
+        _check(resp, image_id)
+        resp.close()
+
+    def image_url(self, context, image_id):
+        """Where a client finds the image: the image service's endpoint
+        (one of them, as a call would pick it) and /images/<id>, the
+        Location Nova's createImage answered before 2.45."""
+        return '%s/images/%s' % (next(_endpoints(context)), image_id)
 
 
 def _copy(resp, dst):

@@ -4,6 +4,8 @@
 the body must hold exactly one key, as Nova's ``action_peek`` insists.
 """
 
+from oslo_serialization import jsonutils
+import webob
 import webob.exc
 
 
@@ -16,3 +18,12 @@ def handler(actions, body):
         raise webob.exc.HTTPBadRequest(
             explanation='There is no such action: %s' % name)
     return actions[name]
+
+
+def ok(body):
+    """A 200 answer with a JSON body, for the actions that return
+    something (the others of ``/action`` answer 202, empty)."""
+    response = webob.Response(status=200, content_type='application/json',
+                              charset=None)
+    response.body = jsonutils.dump_as_bytes(body)
+    return response

@@ -3,7 +3,8 @@ compute API): check a create request against flavors, images, key
 pairs, zones, groups and quotas, build the servers' records and their
 request spec, and hand them to the conductor; start deletes, updates
 and the power actions (stop, start, reboot, pause, suspend and back),
-lock and unlock servers, read their console.
+lock and unlock servers, read their console, snapshot them
+(createImage).
 
 Everything a create can be refused for is checked here, before anything
 is stored: a refused request leaves nothing behind.
@@ -15,6 +16,7 @@ import string
 import typing
 
 from oslo_log import log as logging
+from oslo_utils import excutils
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
 import sqlalchemy as sa
@@ -93,8 +95,39 @@ SUSPEND = PowerTask('suspend', (states.ACTIVE,), _IDLE, states.SUSPENDING,
                     'suspend_instance')
 RESUME = PowerTask('resume', (states.SUSPENDED,), _IDLE, states.RESUMING,
                    'resume_instance')
+# createImage: Nova's states; the host moves the task on to
+# image_snapshot once it starts.
+SNAPSHOT = PowerTask('createImage', (states.ACTIVE, states.STOPPED,
+                                     states.PAUSED, states.SUSPENDED),
+                     _IDLE, states.IMAGE_SNAPSHOT_PENDING,
+                     'snapshot_instance')
+# rebuild, rescue, unrescue: Nova's states; rebuild and rescue also
+# serve a server in ERROR, to get it back.
+REBUILD = PowerTask('rebuild', (states.ACTIVE, states.STOPPED, states.ERROR),
+                    _IDLE, states.REBUILDING, 'rebuild_instance')
+RESCUE = PowerTask('rescue', (states.ACTIVE, states.STOPPED, states.ERROR),
+                   _IDLE, states.RESCUING, 'rescue_instance')
+UNRESCUE = PowerTask('unrescue', (states.RESCUED,), _IDLE,
+                     states.UNRESCUING, 'unrescue_instance')
+# Image properties a snapshot does not inherit from its server's image:
+# the defaults of Nova's [DEFAULT] non_inheritable_image_properties and
+# the encryption key of a volume image, which belongs to the original.
+NON_INHERITABLE_IMAGE_PROPERTIES = frozenset((
+    'cache_in_nova', 'bittorrent', 'img_signature_hash_method',
+    'img_signature', 'img_signature_key_type',
+    'img_signature_certificate_uuid', 'cinder_encryption_key_id',
+    'cinder_encryption_key_deletion_policy'))
+# Glance keeps these for itself and refuses an image that sets them.
+GLANCE_RESERVED_PREFIX = 'os_glance_'
+# system_metadata image_* keys that are image attributes, not
+# properties; the disk and container formats are left to the host,
+# which may convert the disk.
+_SNAPSHOT_SIZE_KEYS = ('min_ram', 'min_disk')
+_SNAPSHOT_FORMAT_KEYS = ('disk_format', 'container_format')
 # The console cannot be read from a guest going away or moving.
 _NO_CONSOLE_TASKS = (states.DELETING, states.MIGRATING)
+# A console is the guest's VNC server: its QEMU must be running.
+_CONSOLE_VM_STATES = (states.ACTIVE, states.PAUSED, states.RESCUED)
 
 
 class API(base.APIBase):
@@ -261,12 +294,20 @@ class API(base.APIBase):
                    "'none' or 'auto'.")
 
     def _check_metadata_quota(self, ctxt, metadata):
-        if not metadata:
-            return
-        limit = quota.limits(self.api_url, ctxt.project_id)['metadata_items']
-        if limit != quota.UNLIMITED and len(metadata) > limit:
+        limit = self._metadata_items_exceeded(ctxt, metadata)
+        if limit is not None:
             raise QuotaRefused('Maximum number of metadata items exceeds %d'
                                % limit)
+
+    def _metadata_items_exceeded(self, ctxt, metadata):
+        """The metadata_items limit if ``metadata`` has more items than
+        it allows, else None."""
+        if not metadata:
+            return None
+        limit = quota.limits(self.api_url, ctxt.project_id)['metadata_items']
+        if limit != quota.UNLIMITED and len(metadata) > limit:
+            return limit
+        return None
 
     def _count_within_quota(self, ctxt, flavor, min_count, max_count):
         """How many servers to make: ``max_count``, or as many as the
@@ -354,7 +395,7 @@ class API(base.APIBase):
 
     # --- power actions, lock, console ---------------------------------------
 
-    def power_action(self, ctxt, record, task, **cast_args):
+    def power_action(self, ctxt, record, task, values=None, **cast_args):
         """Start ``task`` (a PowerTask) on the server ``record``.
 
         The checks are Nova's, in its order: the lock (administrators
@@ -367,7 +408,7 @@ class API(base.APIBase):
             raise exception.InstanceIsLocked(instance_uuid=record['uuid'])
         _check_host(record)
         _check_states(record, task)
-        values = {'task_state': task.task_state}
+        values = {'task_state': task.task_state, **(values or {})}
         if task is STOP:
             values['progress'] = 0
         instance = self.conductor.instance_update(
@@ -417,6 +458,129 @@ class API(base.APIBase):
         return self.compute_rpc.get_console_output(
             ctxt, record['host'], record, tail_length=tail_length)
 
+    # --- remote consoles ----------------------------------------------------
+
+    def get_console_url(self, ctxt, record, protocol, console_type):
+        """The URL of a new token of the server's ``protocol`` console,
+        made by its host.  Only VNC exists here: the other protocols
+        get Nova's answer for a console type its computes have
+        disabled.  409 unless the guest runs (a console needs its VNC
+        server) and is not being deleted or migrated."""
+        method = 'get_%s_console' % protocol
+        _check_host(record)
+        server_states.require_vm_state(record, _CONSOLE_VM_STATES, method,
+                                       record['uuid'])
+        if record['task_state'] in _NO_CONSOLE_TASKS:
+            raise server_states.invalid_state(
+                method, record['uuid'], 'task_state', record['task_state'])
+        if protocol != 'vnc':
+            raise exception.ConsoleTypeUnavailable(console_type=console_type)
+        return self.compute_rpc.get_vnc_console(
+            ctxt, record['host'], record, console_type)['access_url']
+
+
+    # --- snapshots (createImage) ---------------------------------------------
+
+    def check_image_metadata_quota(self, ctxt, metadata):
+        """A snapshot's metadata within metadata_items (Nova's 403)."""
+        if self._metadata_items_exceeded(ctxt, metadata) is not None:
+            raise QuotaRefused('Image metadata limit exceeded')
+
+    def snapshot(self, ctxt, record, name, extra_properties=None):
+        """Start a snapshot of the server's root disk as a new image
+        ``name``; the image, queued in Glance until the host uploads it.
+
+        Nova checks the lock and the states (a server in ERROR with no
+        host is a 409 of its vm_state).  The image is created first, as
+        Nova does, so the caller gets its id at once; if the server's
+        state changed meanwhile (the conductor sets the task_state only
+        from an idle allowed state) the image is deleted again.
+        """
+        if record.get('locked') and not ctxt.is_admin:
+            raise exception.InstanceIsLocked(instance_uuid=record['uuid'])
+        _check_states(record, SNAPSHOT)
+        _check_host(record)
+        image = self.image_api.create(ctxt, _snapshot_image_meta(
+            ctxt, record, name, extra_properties))
+        try:
+            instance = self.conductor.instance_update(
+                ctxt, record['uuid'], {'task_state': SNAPSHOT.task_state},
+                expected={'vm_state': list(SNAPSHOT.vm_states),
+                          'task_state': list(SNAPSHOT.task_states)},
+                action=SNAPSHOT.name)
+        except Exception:
+            with excutils.save_and_reraise_exception():
+                self._delete_image(ctxt, image['id'])
+        self.compute_rpc.snapshot_instance(ctxt, instance['host'], instance,
+                                           image['id'])
+        LOG.info('Instance %s: snapshot %s started on %s', record['uuid'],
+                 image['id'], instance['host'])
+        return image
+
+    def _delete_image(self, ctxt, image_id):
+        try:
+            self.image_api.delete(ctxt, image_id)
+        except Exception as e:
+            LOG.warning('Image %s of a refused snapshot not deleted: %s',
+                        image_id, e)
+
+    # --- rebuild, rescue, diagnostics ---------------------------------------
+
+    def rebuild(self, ctxt, record, request):
+        """Start rebuilding the server as ``request`` (the validated
+        body's ``rebuild`` dict) asks; the admin password it gets.
+
+        The image is checked as a create checks it, against the
+        server's flavor; the record takes the new image (image_ref, its
+        kernel and ramdisk, its image_* system metadata) and the
+        request's changes with the task_state, so the host spawns what
+        the server now says it runs.
+        """
+        image = self._image(ctxt, request['imageRef'], record['flavor'])
+        if 'metadata' in request:
+            self._check_metadata_quota(ctxt, request['metadata'])
+        values = _rebuild_changes(request)
+        if 'key_name' in request:
+            key = self._key_pair(ctxt, request['key_name'])
+            values.update(key_name=key and key['name'],
+                          key_data=key and key['public_key'])
+        values.update(image_ref=image['id'],
+                      kernel_id=image['properties'].get('kernel_id') or '',
+                      ramdisk_id=image['properties'].get('ramdisk_id') or '',
+                      system_metadata=_rebuilt_system_metadata(record, image))
+        password = request.get('adminPass') or _generate_password()
+        self.power_action(
+            ctxt, record, REBUILD, values=values, image=image,
+            admin_password=password,
+            preserve_ephemeral=request.get('preserve_ephemeral', False))
+        if 'metadata' in request:
+            # Replaces the server's metadata, as in Nova.
+            self.conductor.instance_metadata_update(
+                ctxt, record['uuid'], request['metadata'], delete=True)
+        return password
+
+    def rescue(self, ctxt, record, password, rescue_image_ref=None):
+        """Start booting the server from a rescue image (its own image
+        unless ``rescue_image_ref``), its disk attached second."""
+        image = self._image(ctxt, rescue_image_ref or record['image_ref'],
+                            record['flavor'])
+        self.power_action(ctxt, record, RESCUE, rescue_password=password,
+                          rescue_image=image)
+
+    def unrescue(self, ctxt, record):
+        self.power_action(ctxt, record, UNRESCUE)
+
+    def get_diagnostics(self, ctxt, record):
+        """The guest's statistics from its host (the host answers 409
+        when the guest is not running)."""
+        _check_host(record)
+        return self.compute_rpc.get_instance_diagnostics(
+            ctxt, record['host'], record)
+
+    @staticmethod
+    def generate_password():
+        return _generate_password()
+
 
 class QuotaRefused(exception.NovaException):
     """Over a quota (403), with Nova's wording."""
@@ -436,6 +600,59 @@ def _check_states(record, task):
     if record['task_state'] not in task.task_states:
         raise server_states.invalid_state(task.name, record['uuid'],
                                           'task_state', record['task_state'])
+
+
+def _snapshot_image_meta(ctxt, record, name, extra_properties):
+    """The new image of a snapshot, as Nova makes it: private, with the
+    server's image's properties (its system_metadata ``image_*``:
+    kernel_id, ramdisk_id, os_type, base_image_ref ...) but those not
+    inherited, the snapshot's own (instance_uuid, user_id, image_type)
+    and last the request's metadata."""
+    prefix = instance_record.IMAGE_PREFIX
+    inherited = {key[len(prefix):]: value for key, value in
+                 (record.get('system_metadata') or {}).items()
+                 if key.startswith(prefix)}
+    meta = {'name': name, 'visibility': 'private'}
+    for key in _SNAPSHOT_SIZE_KEYS:
+        value = inherited.pop(key, None)
+        if value:
+            meta[key] = int(value)
+    properties = {
+        key: value for key, value in inherited.items()
+        if key not in NON_INHERITABLE_IMAGE_PROPERTIES and
+        key not in _SNAPSHOT_FORMAT_KEYS and
+        not key.startswith(GLANCE_RESERVED_PREFIX)}
+    properties.update(instance_uuid=record['uuid'],
+                      user_id=str(ctxt.user_id), image_type='snapshot')
+    properties.update(extra_properties or {})
+    meta['properties'] = properties
+    return meta
+
+
+# What a rebuild request may change of the record: body key -> column.
+_REBUILD_FIELDS = {'name': 'display_name',
+                   'description': 'display_description',
+                   'hostname': 'hostname', 'accessIPv4': 'access_ip_v4',
+                   'accessIPv6': 'access_ip_v6', 'user_data': 'user_data'}
+
+
+def _rebuild_changes(request):
+    values = {column: request[key] for key, column in _REBUILD_FIELDS.items()
+              if key in request}
+    if 'OS-DCF:diskConfig' in request:
+        values['auto_disk_config'] = request['OS-DCF:diskConfig'] == 'AUTO'
+    return values
+
+
+def _rebuilt_system_metadata(record, image):
+    """The image_* system metadata of the new image; the old image's
+    other properties removed, but the machine type the host pinned."""
+    prefix = instance_record.IMAGE_PREFIX
+    kept = (prefix + 'hw_machine_type',)
+    values = {key: None for key in record.get('system_metadata') or {}
+              if key.startswith(prefix) and key not in kept}
+    values.update(instance_record.image_properties(image))
+    return values
 
 
 def _deltas(flavor, count):

@@ -11,6 +11,7 @@ none of its actions serves the version the answer is 404, not a later
 
 from nova_api.controllers import aggregates
 from nova_api.controllers import availability_zones
+from nova_api.controllers import console_auth_tokens
 from nova_api.controllers import extensions
 from nova_api.controllers import flavor_access
 from nova_api.controllers import flavor_extra_specs
@@ -21,6 +22,8 @@ from nova_api.controllers import keypairs
 from nova_api.controllers import limits
 from nova_api.controllers import quota_classes
 from nova_api.controllers import quota_sets
+from nova_api.controllers import remote_consoles
+from nova_api.controllers import server_diagnostics
 from nova_api.controllers import server_external_events
 from nova_api.controllers import server_groups
 from nova_api.controllers import server_metadata
@@ -32,6 +35,7 @@ from nova_api.controllers import versions
 
 Aggregates = aggregates.AggregatesController
 AvailabilityZones = availability_zones.AvailabilityZoneController
+ConsoleAuthTokens = console_auth_tokens.ConsoleAuthTokensController
 Extensions = extensions.ExtensionsController
 FlavorAccess = flavor_access.FlavorAccessController
 FlavorExtraSpecs = flavor_extra_specs.FlavorExtraSpecsController
@@ -42,6 +46,8 @@ Keypairs = keypairs.KeypairController
 Limits = limits.LimitsController
 QuotaClassSets = quota_classes.QuotaClassSetsController
 QuotaSets = quota_sets.QuotaSetsController
+RemoteConsoles = remote_consoles.RemoteConsolesController
+ServerDiagnostics = server_diagnostics.ServerDiagnosticsController
 ServerExternalEvents = server_external_events.ServerExternalEventsController
 ServerGroups = server_groups.ServerGroupsController
 ServerMetadata = server_metadata.ServerMetadataController
@@ -94,6 +100,8 @@ ROUTES = (
     ('GET', '/os-availability-zone', AvailabilityZones, 'index'),
     ('GET', '/os-availability-zone/detail', AvailabilityZones, 'detail'),
 
+    ('GET', '/os-console-auth-tokens/{id}', ConsoleAuthTokens, 'show'),
+
     ('GET', '/os-hypervisors', Hypervisors, 'index'),
     ('GET', '/os-hypervisors/detail', Hypervisors, 'detail'),
     ('GET', '/os-hypervisors/statistics', Hypervisors, 'statistics'),
@@ -140,6 +148,7 @@ ROUTES = (
     ('PUT', '/servers/{id}', Servers, 'update'),
     ('DELETE', '/servers/{id}', Servers, 'delete'),
     ('POST', '/servers/{id}/action', Servers, 'action'),
+    ('GET', '/servers/{server_id}/diagnostics', ServerDiagnostics, 'index'),
     ('GET', '/servers/{server_id}/metadata', ServerMetadata, 'index'),
     ('POST', '/servers/{server_id}/metadata', ServerMetadata, 'create'),
     ('PUT', '/servers/{server_id}/metadata', ServerMetadata, 'update_all'),
@@ -151,6 +160,8 @@ ROUTES = (
      'index'),
     ('GET', '/servers/{server_id}/os-instance-actions/{id}', InstanceActions,
      'show'),
+    ('POST', '/servers/{server_id}/remote-consoles', RemoteConsoles,
+     'create'),
     ('GET', '/servers/{server_id}/tags', ServerTags, 'index'),
     ('PUT', '/servers/{server_id}/tags', ServerTags, 'update_all'),
     ('DELETE', '/servers/{server_id}/tags', ServerTags, 'delete_all'),

@@ -35,6 +35,16 @@ TRANSITION_POWER_STATES = {
 }
 
 
+# Tasks a start-up does not run again -> what the server becomes.
+ABANDONED_TASKS = {
+    **dict.fromkeys((states.IMAGE_SNAPSHOT_PENDING, states.IMAGE_SNAPSHOT,
+                     states.IMAGE_PENDING_UPLOAD, states.IMAGE_UPLOADING),
+                    {}),
+    **dict.fromkeys((states.REBUILDING, states.REBUILD_BLOCK_DEVICE_MAPPING,
+                     states.REBUILD_SPAWNING), {'vm_state': states.ERROR}),
+}
+
+
 class PowerSync:
     """Power-state sync, start-up reconciliation and lifecycle events."""
 
@@ -156,6 +166,9 @@ class PowerSync:
                      record['uuid'])
             self.terminate_instance(context, record)
             return
+        if task_state in ABANDONED_TASKS:
+            self._abandon_task(context, record)
+            return
         power_state = self._power_state(utils.guest(record))
         action = INTERRUPTED_ACTIONS.get(task_state)
         if action is not None:
@@ -165,6 +178,22 @@ class PowerSync:
               record['power_state'] == states.RUNNING and
               power_state != states.RUNNING):
             self._resume_guest(context, record)
+
+    def _abandon_task(self, context, record):
+        """A snapshot or a rebuild the previous nova-compute did not
+        finish is not run again, as in Nova: a snapshot's task is
+        cleared (its image stays queued, for the user to delete), a
+        rebuild, whose old guest may be gone, leaves the server in
+        ERROR."""
+        task_state = record['task_state']
+        LOG.warning('Instance %s was interrupted in task %s: %s',
+                    record['uuid'], task_state,
+                    'set to ERROR' if ABANDONED_TASKS[task_state] else
+                    'task cleared')
+        self.conductor.instance_update(
+            context, record['uuid'],
+            dict(ABANDONED_TASKS[task_state], task_state=None),
+            expected={'task_state': [task_state]})
 
     def _resume_action(self, context, record, action, power_state):
         """Finish or run again ``action``, interrupted in its task."""

@@ -100,3 +100,51 @@ class ComputeAPI:
         return self.client.prepare(server=host, version='1.2').call(
             ctxt, 'get_console_output', instance=instance,
             tail_length=tail_length)
+
+    # --- snapshots (1.3) ----------------------------------------------------
+
+    def snapshot_instance(self, ctxt, host, instance, image_id):
+        """Upload the server's root disk as the data of ``image_id`` (a
+        queued image the API created); the API has set the task_state
+        image_snapshot_pending and recorded createImage."""
+        self.client.prepare(server=host, version='1.3').cast(
+            ctxt, 'snapshot_instance', instance=instance, image_id=image_id)
+
+    # --- consoles (1.3) -----------------------------------------------------
+
+    def get_vnc_console(self, ctxt, host, instance, console_type):
+        """A console token of the server made by its host: the
+        connection info (host, port, internal_access_path, token,
+        access_url)."""
+        return self.client.prepare(server=host, version='1.3').call(
+            ctxt, 'get_vnc_console', instance=instance,
+            console_type=console_type)
+
+    # --- rebuild, rescue, diagnostics (1.3) ---------------------------------
+    # The API checked the server's state, set its task_state (rebuilding,
+    # rescuing, unrescuing) and recorded the action, as for power actions.
+
+    def rebuild_instance(self, ctxt, host, instance, image, admin_password,
+                         preserve_ephemeral=False):
+        """Spawn the server again from ``image`` (the record already
+        names it); its disks go, but the ephemeral one if preserved."""
+        self.client.prepare(server=host, version='1.3').cast(
+            ctxt, 'rebuild_instance', instance=instance, image=image,
+            admin_password=admin_password,
+            preserve_ephemeral=preserve_ephemeral)
+
+    def rescue_instance(self, ctxt, host, instance, rescue_password,
+                        rescue_image):
+        """Boot the server from ``rescue_image``, its disk second."""
+        self.client.prepare(server=host, version='1.3').cast(
+            ctxt, 'rescue_instance', instance=instance,
+            rescue_password=rescue_password, rescue_image=rescue_image)
+
+    def unrescue_instance(self, ctxt, host, instance):
+        self.client.prepare(server=host, version='1.3').cast(
+            ctxt, 'unrescue_instance', instance=instance)
+
+    def get_instance_diagnostics(self, ctxt, host, instance):
+        """The running guest's statistics (the 2.48 format)."""
+        return self.client.prepare(server=host, version='1.3').call(
+            ctxt, 'get_instance_diagnostics', instance=instance)

@@ -29,6 +29,7 @@ from nova_conductor import compute_task
 from nova_conductor.db import aggregates
 from nova_conductor.db import build_requests
 from nova_conductor.db import compute_nodes
+from nova_conductor.db import console_auth_tokens
 from nova_conductor.db import flavors
 from nova_conductor.db import hosts
 from nova_conductor.db import instance_metadata
@@ -83,7 +84,7 @@ def _build_check_spacing():
 class ConductorManager(periodic_task.PeriodicTasks):
     """Endpoint of topic 'conductor'; also its own service's reporter."""
 
-    target = messaging.Target(version='1.4')
+    target = messaging.Target(version='1.5')
 
     def __init__(self):
         super().__init__(CONF)
@@ -392,6 +393,34 @@ class ConductorManager(periodic_task.PeriodicTasks):
     def instance_tags_delete_all(self, ctxt, instance_uuid):
         return self._instance_write(instance_tags.delete_all, instance_uuid)
 
+    # --- consoles (1.5) -----------------------------------------------------
+
+    @_writes
+    def console_auth_token_create(self, ctxt, instance_uuid, values):
+        """A compute made a console token: store its hash in the
+        server's cell, for the console proxy to check."""
+        with engines.writer(self._instance_cell(instance_uuid)) as session:
+            console_auth_tokens.create(session, dict(
+                values, instance_uuid=instance_uuid))
+        LOG.info('Instance %s: %s console token stored', instance_uuid,
+                 values['console_type'])
+
+    @periodic_task.periodic_task(spacing=CONF.instance_delete_interval)
+    def _cleanup_expired_console_auth_tokens(self, ctxt):
+        """Expired tokens of this cell go (they are refused anyway).
+
+        Nova's computes each purge their own host's; here the one
+        writer does it for its cell.
+        """
+        self._purge_console_auth_tokens()
+
+    @_writes
+    def _purge_console_auth_tokens(self):
+        with engines.writer(self.cell_url) as session:
+            purged = console_auth_tokens.destroy_expired(session)
+        if purged:
+            LOG.info('Purged %d expired console token(s)', purged)
+
     @_writes
     def _instance_write(self, write, instance_uuid, *args, **kwargs):
         """Run ``write(session, instance_uuid, ...)`` as one transaction
@@ -403,11 +432,19 @@ class ConductorManager(periodic_task.PeriodicTasks):
         return result
 
     def _instance_cell(self, instance_uuid):
-        """The database URL of the cell a placed server lives in."""
+        """The database URL of the cell a placed server lives in.
+
+        A server without a mapping is one deleted meanwhile (its mapping
+        goes with it): InstanceNotFound, which its callers expect, as
+        for one without a cell.
+        """
         url = self._instance_cells.get(instance_uuid)
         if url is None:
-            _mapping, cell = mappings.get_instance_mapping(self._api_db(),
-                                                           instance_uuid)
+            try:
+                _mapping, cell = mappings.get_instance_mapping(
+                    self._api_db(), instance_uuid)
+            except exception.InstanceMappingNotFound:
+                cell = None
             if cell is None:
                 raise exception.InstanceNotFound(instance_id=instance_uuid)
             url = self._instance_cells[instance_uuid] = (

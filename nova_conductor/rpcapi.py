@@ -21,6 +21,8 @@ API versions:
         starts with it (stop, start, reboot, lock...);
         instance_get_all_by_host, instances_deleted: a compute's reads
         of its servers (power-state sync, start-up reconciliation)
+  1.5 - console_auth_token_create: a compute stores the hash of a
+        console token it made (remote consoles)
 
 ComputeTaskAPI (namespace 'compute_task'):
   1.0 - schedule_and_build_instances, build_instances
@@ -38,7 +40,7 @@ TOPIC = 'conductor'
 class ConductorAPI:
     """The conductor as seen from the other daemons."""
 
-    VERSION = '1.4'
+    VERSION = '1.5'
 
     def __init__(self):
         target = messaging.Target(topic=TOPIC, version=self.VERSION)
@@ -299,6 +301,16 @@ class ConductorAPI:
     def instance_tags_delete_all(self, ctxt, instance_uuid):
         return self._call_13(ctxt, 'instance_tags_delete_all',
                              instance_uuid=instance_uuid)
+
+    # --- consoles (1.5) -----------------------------------------------------
+
+    def console_auth_token_create(self, ctxt, instance_uuid, values):
+        """Store a console token of the server: ``values`` holds its
+        ``token_hash`` (never the token), console_type, host, port,
+        internal_access_path, expires and access_url_base."""
+        return self.client.prepare(version='1.5').call(
+            ctxt, 'console_auth_token_create', instance_uuid=instance_uuid,
+            values=values)
 
 
 class ComputeTaskAPI:

@@ -86,6 +86,7 @@ step "system packages" system_packages
 step "MariaDB" start_mariadb
 step "RabbitMQ" start_rabbitmq
 step "Python environment ($VENV)" python_env
+step "noVNC" novnc_env
 step "nova.conf ($CONF_FILE)" write_config
 step "databases nova_api, nova, nova_cell0" create_databases
 step "nova-manage api_db sync" "${MANAGE[@]}" api_db sync

@@ -166,6 +166,12 @@ libvirt_env() {
         "$VENV/bin/pip" install -q libvirt-python
 }
 
+# noVNC, the browser side of the consoles nova-novncproxy serves
+# ([DEFAULT] web, /usr/share/novnc by default for that daemon).
+novnc_env() {
+    apt_install novnc
+}
+
 start_libvirt() {
     # No systemd here: the daemons start by hand, virtlogd first since
     # libvirtd hands it each guest's console log.
@@ -177,4 +183,11 @@ start_libvirt() {
 
 _libvirt_up() {
     virsh -q -c "$LIBVIRT_URI" version >/dev/null 2>&1
+}
+
+# Headless Chromium, for the end-to-end console test
+# (tests/integration/test_console_browser.py), which drives it through
+# its DevTools protocol (tests/integration/chromium.py).
+chromium_env() {
+    apt_install chromium
 }

@@ -13,7 +13,9 @@ step "Python environment ($VENV)" python_env
 step "Keystone ($KEYSTONE_VENV)" keystone_env
 step "Glance ($GLANCE_VENV)" glance_env
 step "libvirt and QEMU" libvirt_env
+step "noVNC" novnc_env
 step "libvirtd" start_libvirt
+step "Chromium" chromium_env
 
 cd "$TOP"
 "$VENV/bin/ruff" check .

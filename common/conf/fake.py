@@ -47,6 +47,14 @@ reports. Raise it to test scheduling over many hosts with few processes.
 Hypervisor version reported, as Nova encodes it (major * 1000000 +
 minor * 1000 + patch); the hypervisor version weigher reads it.
 """),
+    cfg.PortOpt(
+        'vnc_port',
+        default=5900,
+        help="""
+Port of the VNC server the simulated guests' consoles point at, on
+``[vnc] server_proxyclient_address``: every guest shares it. Run a VNC
+server there to open the fake guests' consoles through the proxy.
+"""),
     cfg.StrOpt(
         'hypervisor_hostname',
         help="""

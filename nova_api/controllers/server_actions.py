@@ -1,11 +1,12 @@
-"""The server actions that change its power or lock, and its console.
+"""The server actions that change its power or lock, its console, and
+createImage.
 
 ``POST /servers/{id}/action`` with ``os-stop``, ``os-start``,
 ``reboot``, ``pause``, ``unpause``, ``suspend``, ``resume``, ``lock``,
-``unlock`` (202) or ``os-getConsoleOutput`` (200).  ServersController
-dispatches here; each handler checks its policy on the server's
-project, and ``nova_api.compute_api`` the server's lock and states
-before the host is asked.
+``unlock``, ``createImage`` (202) or ``os-getConsoleOutput`` (200).
+ServersController dispatches here; each handler checks its policy on
+the server's project, and ``nova_api.compute_api`` the server's lock
+and states before the host is asked.
 """
 
 import re
@@ -26,6 +27,11 @@ PAUSE = 'os_compute_api:os-pause-server:%s'
 SUSPEND = 'os_compute_api:os-suspend-server:%s'
 LOCK = 'os_compute_api:os-lock-server:%s'
 CONSOLE_OUTPUT = 'os_compute_api:os-console-output'
+# Up to 2.38 (the image proxy API's last version) a snapshot's metadata
+# counts against the metadata_items quota; 2.45 answers the image id in
+# the body instead of a Location header.
+IMAGE_METADATA_QUOTA_MAX_VERSION = '2.38'
+IMAGE_ID_BODY_VERSION = '2.45'
 # Nova strips control characters but tab, newline and carriage return
 # from the console text (left over from its XML days).
 _CONTROL_CHARACTERS = re.compile('[\x00-\x08\x0B-\x1F]')
@@ -45,7 +51,8 @@ class ServerActions(base.APIBase):
                 'unpause': self._unpause, 'suspend': self._suspend,
                 'resume': self._resume, 'lock': self._lock,
                 'unlock': self._unlock,
-                'os-getConsoleOutput': self._get_console_output}
+                'os-getConsoleOutput': self._get_console_output,
+                'createImage': self._create_image}
 
     def _authorized_record(self, req, server_id, rule):
         """The server's record, once ``rule`` allows the caller on it."""
@@ -124,6 +131,25 @@ class ServerActions(base.APIBase):
                 explanation='Unable to get console log, functionality not '
                             'implemented')
         return _ok({'output': _CONTROL_CHARACTERS.sub('', output)})
+
+    @validation.schema(schemas.create_image)
+    def _create_image(self, req, id, body):
+        """Snapshot the server's root disk as a new image: the image
+        exists (queued) when the answer comes, the host uploads it."""
+        context = req.nova_context
+        record = self._authorized_record(req, id, SERVERS % 'create_image')
+        name = body['createImage']['name']
+        metadata = body['createImage'].get('metadata') or {}
+        if req.api_version_request <= IMAGE_METADATA_QUOTA_MAX_VERSION:
+            self.compute_api.check_image_metadata_quota(context, metadata)
+        image = self.compute_api.snapshot(context, record, name,
+                                          extra_properties=metadata)
+        if req.api_version_request >= IMAGE_ID_BODY_VERSION:
+            return {'image_id': image['id']}
+        response = webob.Response(status=202, content_type=None)
+        response.headers['Location'] = self.compute_api.image_api.image_url(
+            context, image['id'])
+        return response
 
 
 def _ok(body):

@@ -37,7 +37,10 @@ from nova_api import policy
 from nova_api import router
 from nova_api import server_states
 from nova_api import validation
+from nova_api.controllers import remote_consoles
+from nova_api.controllers import rescue
 from nova_api.controllers import server_actions
+from nova_api.controllers import server_rebuild
 from nova_api.schemas import servers as schemas
 from nova_api.views import servers as views
 
@@ -185,7 +188,11 @@ class ServersController(base.APIBase):
         self.compute_api = compute_api.API()
         self._actions = {
             'forceDelete': self._force_delete,
-            **server_actions.ServerActions(self.compute_api).handlers()}
+            **server_actions.ServerActions(self.compute_api).handlers(),
+            **remote_consoles.RemoteConsolesController(
+                self.compute_api).action_handlers(),
+            **server_rebuild.ServerRebuild(self.compute_api).action_handlers(),
+            **rescue.RescueController(self.compute_api).action_handlers()}
 
     @_list_queries
     def index(self, req):

@@ -10,6 +10,7 @@ import itertools
 from nova_api.policies import aggregates
 from nova_api.policies import availability_zone
 from nova_api.policies import base
+from nova_api.policies import console_auth_tokens
 from nova_api.policies import console_output
 from nova_api.policies import extended_server_attributes
 from nova_api.policies import extensions
@@ -24,6 +25,9 @@ from nova_api.policies import lock_server
 from nova_api.policies import pause_server
 from nova_api.policies import quota_class_sets
 from nova_api.policies import quota_sets
+from nova_api.policies import remote_consoles
+from nova_api.policies import rescue
+from nova_api.policies import server_diagnostics
 from nova_api.policies import server_external_events
 from nova_api.policies import server_groups
 from nova_api.policies import server_metadata
@@ -36,12 +40,14 @@ from nova_api.policies import suspend_server
 # base first: the sample file then opens with the rules the others
 # are written in; the areas follow alphabetically.
 AREAS = (
-    base, aggregates, availability_zone, console_output,
-    extended_server_attributes, extensions, flavor_access,
+    base, aggregates, availability_zone, console_auth_tokens,
+    console_output, extended_server_attributes, extensions, flavor_access,
     flavor_extra_specs, flavor_manage, hypervisors, instance_actions,
     keypairs, limits, lock_server, pause_server, quota_class_sets,
-    quota_sets, server_external_events, server_groups, server_metadata,
-    server_tags, servers, services, simple_tenant_usage, suspend_server,
+    quota_sets, remote_consoles, rescue, server_diagnostics,
+    server_external_events, server_groups,
+    server_metadata, server_tags, servers, services, simple_tenant_usage,
+    suspend_server,
 )
 
 

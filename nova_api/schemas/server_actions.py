@@ -1,9 +1,11 @@
-"""Bodies of the server actions that change power or lock, and of
-os-getConsoleOutput, as Nova validates them.
+"""Bodies of the server actions that change power or lock, of
+os-getConsoleOutput and createImage, as Nova validates them.
 
 Most actions take any value (clients send null or {}), as Nova still
 accepts; a body must name exactly its action.
 """
+
+from nova_api import validation
 
 
 def _any_value(action):
@@ -46,3 +48,8 @@ reboot = _object('reboot', {'type': {
 get_console_output = _object('os-getConsoleOutput', {'length': {
     'type': ['integer', 'string', 'null'], 'pattern': '^-?[0-9]+$',
     'minimum': -1}})
+# A name as a server's (no leading or trailing whitespace) and
+# metadata as a server's: both become the image's name and properties.
+create_image = _object('createImage', {'name': validation.name,
+                                       'metadata': validation.metadata},
+                       required=['name'])

@@ -8,6 +8,7 @@ without touching them.  ``instance`` arguments are instance records
 """
 
 import importlib
+import typing
 
 from oslo_log import log as logging
 
@@ -43,6 +44,18 @@ class InstanceInfo:
     def __init__(self, state, internal_id=None):
         self.state = state
         self.internal_id = internal_id
+
+
+class VNCConsole(typing.NamedTuple):
+    """Where the console proxy reaches a guest's VNC server.
+
+    ``internal_access_path`` is a path to ask for after connecting, for
+    hypervisors behind a gateway; None for libvirt.
+    """
+
+    host: str
+    port: int
+    internal_access_path: str = None
 
 
 class ComputeDriver:
@@ -129,6 +142,33 @@ class ComputeDriver:
 
     def get_console_output(self, context, instance):
         """What the guest wrote to its serial console, as text."""
+        raise NotImplementedError()
+
+    def get_vnc_console(self, context, instance):
+        """The guest's VNC console, a VNCConsole; InstanceNotFound if
+        the guest is gone."""
+        raise NotImplementedError()
+
+    # --- rebuild, rescue, diagnostics ---
+
+    def rebuild(self, context, instance, image_meta, admin_password,
+                preserve_ephemeral=False, power_on=True):
+        """Replace the guest and its disks (the ephemeral one kept if
+        ``preserve_ephemeral``) by a new one of ``image_meta``."""
+        raise NotImplementedError()
+
+    def rescue(self, context, instance, rescue_image_meta, rescue_password):
+        """Run the guest from ``rescue_image_meta`` with its own root
+        disk attached second, to repair it."""
+        raise NotImplementedError()
+
+    def unrescue(self, context, instance):
+        """Drop the rescue guest and run the original one again."""
+        raise NotImplementedError()
+
+    def get_instance_diagnostics(self, instance):
+        """The running guest's statistics, as the 2.48 diagnostics API
+        shows them."""
         raise NotImplementedError()
 
     def get_info(self, instance, use_cache=True):

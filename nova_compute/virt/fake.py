@@ -17,6 +17,13 @@ from common import states
 from nova_compute.virt import driver
 
 CONF = conf.CONF
+# Server metadata that makes a snapshot of the server fail, with the
+# item's value as the error: functional tests see a failed snapshot's
+# clean-up without a hypervisor to break.
+SNAPSHOT_ERROR_KEY = 'fake_snapshot_error'
+# Likewise for a rebuild: the guest is gone, the server ends in ERROR.
+REBUILD_ERROR_KEY = 'fake_rebuild_error'
+SNAPSHOT_FORMATS = {'disk_format': 'raw', 'container_format': 'bare'}
 
 
 @dataclasses.dataclass
@@ -29,6 +36,7 @@ class FakeInstance:
     vcpus: int
     memory_mb: int
     disk_gb: int
+    rescue_image: str = None
 
 
 class FakeDriver(driver.ComputeDriver):
@@ -126,6 +134,71 @@ class FakeDriver(driver.ComputeDriver):
         guest = self._guest(instance)
         return ('fake console of %s\nbooting\n%s login:\n'
                 % (guest.uuid, guest.name))
+
+    def snapshot(self, context, instance, image_id, upload):
+        """Upload a line naming the guest as its root disk (raw)."""
+        guest = self._guest(instance)
+        error = (getattr(instance, 'metadata', None) or {}).get(
+            SNAPSHOT_ERROR_KEY)
+        if error:
+            raise exception.NovaException(error)
+        upload(image_id, dict(SNAPSHOT_FORMATS),
+               ('fake snapshot of %s\n' % guest.uuid).encode())
+
+    def get_vnc_console(self, context, instance):
+        """``[fake] vnc_port`` on the proxy client address, for any
+        guest that exists: point it at a VNC server to test consoles."""
+        self._guest(instance)
+        return driver.VNCConsole(CONF.vnc.server_proxyclient_address,
+                                 CONF.fake.vnc_port)
+
+    # --- rebuild, rescue, diagnostics ---
+
+    def rebuild(self, context, instance, image_meta, admin_password,
+                preserve_ephemeral=False, power_on=True):
+        """A new guest; a server whose metadata has REBUILD_ERROR_KEY
+        fails with its value, leaving no guest (as a failed spawn)."""
+        self.destroy(context, instance, [])
+        error = (getattr(instance, 'metadata', None) or {}).get(
+            REBUILD_ERROR_KEY)
+        if error:
+            raise exception.NovaException(error)
+        self.spawn(context, instance, image_meta, [], admin_password, {},
+                   power_on=power_on)
+
+    def rescue(self, context, instance, rescue_image_meta, rescue_password):
+        """The guest runs, now from the rescue image."""
+        guest = self._guest(instance)
+        guest.state = states.RUNNING
+        guest.rescue_image = rescue_image_meta['id']
+
+    def unrescue(self, context, instance):
+        guest = self._guest(instance)
+        guest.state = states.RUNNING
+        guest.rescue_image = None
+
+    def get_instance_diagnostics(self, instance):
+        """Fixed counters in the 2.48 shape, with the guest's state and
+        size: one disk (two while rescued), no NIC (no networking)."""
+        guest = self._guest(instance)
+        disks = 2 if guest.rescue_image else 1
+        return {
+            'state': 'running' if guest.state == states.RUNNING
+            else 'shutdown',
+            # The API knows a fixed list of drivers: a libvirt/KVM
+            # host, as Nova's fake driver says too.
+            'driver': 'libvirt', 'hypervisor': 'kvm',
+            'hypervisor_os': 'ubuntu', 'uptime': 46664,
+            'config_drive': False, 'num_cpus': guest.vcpus,
+            'num_disks': disks, 'num_nics': 0,
+            'cpu_details': [{'id': n, 'time': 17300000000,
+                             'utilisation': 15} for n in range(guest.vcpus)],
+            'memory_details': {'maximum': guest.memory_mb, 'used': 0},
+            'disk_details': [{'read_bytes': 262144, 'read_requests': 112,
+                              'write_bytes': 5778432, 'write_requests': 488,
+                              'errors_count': 1}] * disks,
+            'nic_details': [],
+        }
 
     def get_info(self, instance, use_cache=True):
         return driver.InstanceInfo(state=self._guest(instance).state)

@@ -21,6 +21,7 @@ from common import instance_record
 from common import states
 from common.db import main_models as main
 from nova_conductor.db import claims
+from nova_conductor.db import console_auth_tokens
 
 CONF = conf.CONF
 _DELETED_SIDE_TABLES = (main.InstanceMetadata, main.InstanceSystemMetadata,
@@ -210,13 +211,14 @@ def destroy(session, instance_uuid, hard=False):
 
     Soft delete, as Nova: the row stays (``deleted`` = its id,
     vm_state deleted) for admins' ``deleted`` listings and archiving;
-    tags go.  ``hard`` removes every row: a server that never existed
-    for the user (a multi-create rolled back).
+    tags and console tokens go.  ``hard`` removes every row: a server
+    that never existed for the user (a multi-create rolled back).
     """
     instance = _row(session, instance_uuid, for_update=True)
     _release(session, instance)
     session.execute(sa.delete(main.Tag).where(
         main.Tag.resource_id == instance_uuid))
+    console_auth_tokens.destroy_for_instance(session, instance_uuid)
     if hard:
         for model in _DELETED_SIDE_TABLES:
             session.execute(sa.delete(model).where(

@@ -174,7 +174,7 @@ def test_nova_aio_runs_the_cloud_and_stops_it_on_ctrl_c(deployment, aio):
     assert all(up.get((binary, HOST)) for binary in REPORTING), up
     assert HOST in {host for _cell, host in
                     mappings.host_mappings(deployment.api_url)}
-    assert _get(deployment.novnc_port, '/')[0] == 503
+    assert _get(deployment.novnc_port, '/vnc_lite.html')[0] == 200
     status, body = _get(deployment.api_port, '/v2.1/os-services',
                         {'X-Auth-Token': 'admin:admin'})
     assert status == 200

@@ -10,7 +10,11 @@ packages only and booted directly (kernel + initramfs, no bootloader):
   ``evdev.ko`` and ``button.ko`` from that kernel package, so the ACPI
   power button that libvirt's ``shutdown()`` (and ``reboot()``) press
   powers the guest off, and only then prints ``MARKER`` on ttyS0: a
-  test that saw the marker may rely on a graceful shutdown working;
+  test that saw the marker may rely on a graceful shutdown working.
+  It prints it on the VGA console (tty0) too, black on green: no
+  kernel message has that background, so a test looking at the
+  screen through VNC can tell the marker is shown by its colour
+  (``MARKER_BACKGROUND``) without reading text;
 - a small empty qcow2 as the root disk, since Nova's guests have one.
 
 The result is cached under ``NOVA_TEST_IMAGE_DIR`` (default
@@ -37,6 +41,8 @@ from xml.sax import saxutils
 IMAGE_DIR = pathlib.Path(
     os.environ.get('NOVA_TEST_IMAGE_DIR', '/var/lib/nova-test-images'))
 MARKER = 'NOVA-TEST-GUEST-READY'
+# VGA's green (palette entry 2), behind the marker on tty0.
+MARKER_BACKGROUND = (0x00, 0xaa, 0x00)
 KERNEL_META_PACKAGE = 'linux-image-amd64'
 ROOT_DISK_SIZE = '64M'
 KERNEL_CMDLINE = 'console=tty0 console=ttyS0'
@@ -79,7 +85,7 @@ done
 [ "$armed" -gt 0 ] || echo "no ACPI power button found"
 
 echo {MARKER} >/dev/ttyS0
-echo {MARKER} >/dev/tty0
+printf '\\033[30;42m%s\\033[0m\\n' {MARKER} >/dev/tty0
 while :; do sleep 3600; done
 '''
 

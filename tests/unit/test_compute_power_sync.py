@@ -240,6 +240,20 @@ def test_start_up_settles_an_interrupted_power_action(
     assert calls == driver_calls
 
 
+@pytest.mark.parametrize('task_state, vm_state, settled', [
+    ('image_snapshot_pending', 'active', ('active', None, 1)),
+    ('image_uploading', 'stopped', ('stopped', None, 1)),
+    ('rebuilding', 'active', ('error', None, 1)),
+    ('rebuild_spawning', 'stopped', ('error', None, 1)),
+])
+def test_start_up_abandons_an_interrupted_snapshot_or_rebuild(
+        task_state, vm_state, settled):
+    compute, conductor = _host_with(({'task_state': task_state,
+                                      'vm_state': vm_state}, 1))
+    _init(compute)
+    assert _settled(conductor) == settled
+
+
 def test_start_up_retry_that_fails_clears_the_task_with_a_fault():
     """The fake driver's guests vanish with nova-compute."""
     compute, conductor = _host_with(({'task_state': 'powering-on',

@@ -163,6 +163,11 @@ EXPECTED = {
     'os_compute_api:os-lock-server:unlock': MEMBER_OR_ADMIN,
     'os_compute_api:os-lock-server:unlock:unlock_override': ADMIN,
     'os_compute_api:os-console-output': MEMBER_OR_ADMIN,
+    'os_compute_api:os-remote-consoles': MEMBER_OR_ADMIN,
+    'os_compute_api:os-console-auth-tokens': ADMIN,
+    'os_compute_api:os-rescue': MEMBER_OR_ADMIN,
+    'os_compute_api:os-unrescue': MEMBER_OR_ADMIN,
+    'os_compute_api:os-server-diagnostics': ADMIN,
 }
 
 BASE_RULES = {

@@ -344,8 +344,67 @@ class LibvirtDriver(driver.ComputeDriver):
             return ''
         return data.decode('utf-8', errors='replace')
 
+    # --- consoles -----------------------------------------------------------
+
+    def get_vnc_console(self, context, instance):
+        """The port libvirt gave the running domain's VNC server (the
+        XML's autoport), on ``[vnc] server_proxyclient_address``."""
+        graphics = self._get_guest(instance).xml().find(
+            "devices/graphics[@type='vnc']")
+        port = -1 if graphics is None else int(graphics.get('port', -1))
+        if port < 0:
+            # No VNC server (disabled when the domain was defined, or
+            # the domain is not running): nothing to connect to.
+            raise exception.ConsoleTypeUnavailable(console_type='vnc')
+        return driver.VNCConsole(CONF.vnc.server_proxyclient_address, port)
+
     def get_instance_diagnostics(self, instance):
         return self._get_guest(instance).diagnostics()
+
+    # --- rebuild and rescue -------------------------------------------------
+
+    def rebuild(self, context, instance, image_meta, admin_password,
+                preserve_ephemeral=False, power_on=True):
+        """The domain and the disks go (but a preserved ephemeral one),
+        then a spawn from the new image: its XML is written from the
+        instance again, which now names that image."""
+        self._remove_domain(instance)
+        keep = (imagebackend.EPHEMERAL_DISK,) if preserve_ephemeral else ()
+        imagebackend.delete_guest_files(instance, keep=keep)
+        self.spawn(context, instance, image_meta, [], admin_password, {},
+                   power_on=power_on)
+
+    def rescue(self, context, instance, rescue_image_meta, rescue_password):
+        """Replace the domain by one booting the rescue image, with the
+        server's root disk second (Nova's disk.rescue layout).  If that
+        fails the original domain comes back."""
+        try:
+            files = imagebackend.create_rescue_files(
+                instance, rescue_image_meta,
+                functools.partial(self._image_api.download, context))
+        except Exception:
+            with excutils.save_and_reraise_exception():
+                imagebackend.delete_rescue_files(instance)
+        try:
+            self._remove_domain(instance)
+            self._define(instance, config.image_properties(instance),
+                         files).create()
+        except Exception:
+            with excutils.save_and_reraise_exception():
+                LOG.warning('Instance %s: rescue failed, restoring the '
+                            'original domain', instance.uuid)
+                self.unrescue(context, instance)
+        LOG.info('Instance %s: rescued from image %s', instance.uuid,
+                 rescue_image_meta['id'])
+
+    def unrescue(self, context, instance):
+        """The rescue domain and its disk go; the original domain is
+        written again and started."""
+        self._remove_domain(instance)
+        imagebackend.delete_rescue_files(instance)
+        self._define(instance, config.image_properties(instance),
+                     imagebackend.guest_files(instance)).create()
+        LOG.info('Instance %s: unrescued', instance.uuid)
 
     def snapshot(self, context, instance, image_id, upload):
         """The root disk, flattened, as the data of image ``image_id``.

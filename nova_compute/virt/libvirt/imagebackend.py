@@ -40,6 +40,9 @@ SWAP_DISK = 'disk.swap'
 KERNEL_FILE = 'kernel'
 RAMDISK_FILE = 'ramdisk'
 CONSOLE_LOG = 'console.log'
+# The rescue image's disk, booted first while the server is rescued.
+RESCUE_DISK = 'disk.rescue'
+RESCUE_BOOT_FILES = {'kernel': 'kernel.rescue', 'ramdisk': 'ramdisk.rescue'}
 LOCK_PREFIX = 'nova-'
 # qemu-img reads image headers a user uploaded: bound what a crafted
 # one can make it consume.
@@ -308,3 +311,46 @@ def _remove(path):
         os.remove(path)
     except FileNotFoundError:
         pass
+
+
+# --- rebuild and rescue ---
+
+
+def delete_guest_files(instance, keep=()):
+    """Remove the instance's files but those named in ``keep`` (a
+    rebuild may keep the ephemeral disk)."""
+    if not keep:
+        delete_instance_files(instance)
+        return
+    path = instance_dir(instance)
+    for name in os.listdir(path):
+        if name not in keep:
+            _remove(os.path.join(path, name))
+
+
+def create_rescue_files(instance, image_meta, download):
+    """The rescue guest's files (Nova's layout): an overlay of the
+    rescue image first, the one that boots, the server's root disk
+    second, and the rescue image's own kernel and ramdisk if it names
+    them."""
+    path = instance_dir(instance)
+    rescue_disk = os.path.join(path, RESCUE_DISK)
+    _remove(rescue_disk)
+    _create_overlay(cache_image(image_meta, download), rescue_disk, 0)
+    files = guest_files(instance)
+    boot_files = {}
+    props = image_meta.get('properties') or {}
+    for key, name in RESCUE_BOOT_FILES.items():
+        image_id = props.get(key + '_id')
+        if image_id:
+            boot_files[key] = os.path.join(path, name)
+            _copy(cache_file(image_id, download), boot_files[key])
+    return files._replace(
+        disks=[Disk(RESCUE_DISK, rescue_disk, 'qcow2'), files.disks[0]],
+        kernel=boot_files.get('kernel'), ramdisk=boot_files.get('ramdisk'))
+
+
+def delete_rescue_files(instance):
+    path = instance_dir(instance)
+    for name in (RESCUE_DISK, *RESCUE_BOOT_FILES.values()):
+        _remove(os.path.join(path, name))
