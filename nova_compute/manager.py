@@ -82,6 +82,8 @@ class ComputeManager(power_sync.PowerSync, periodic_task.PeriodicTasks):
                                 CONF.update_resources_interval)
         self._add_periodic_task('_sync_power_states',
                                 CONF.sync_power_state_interval)
+        self._add_periodic_task('_run_image_cache_manager_pass',
+                                CONF.image_cache.manager_interval)
         self._add_periodic_task('_cleanup_running_deleted_instances',
                                 power_sync.running_deleted_spacing())
 
@@ -116,6 +118,14 @@ class ComputeManager(power_sync.PowerSync, periodic_task.PeriodicTasks):
         """Audit the driver's nodes; the conductor writes what changed."""
         self.rt.update_available_resource(
             context, self.service.service_ref['id'])
+
+    def _run_image_cache_manager_pass(self, context):
+        """Let the driver age out cached images none of this host's
+        servers use (``[image_cache] manager_interval``)."""
+        records = self.conductor.instance_get_all_by_host(
+            context, self.host, full=True)
+        self.driver.manage_image_cache(
+            context, [utils.guest(record) for record in records])
 
     def get_host_uptime(self, context):
         """The hypervisor host's uptime line."""

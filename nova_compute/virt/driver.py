@@ -99,6 +99,10 @@ class ComputeDriver:
         """The host's uptime, as the ``uptime`` command prints it."""
         raise NotImplementedError()
 
+    def manage_image_cache(self, context, all_instances):
+        """Age out the cached images none of ``all_instances`` uses; a
+        driver without an image cache has nothing to do."""
+
     def spawn(self, context, instance, image_meta, injected_files,
               admin_password, allocations, network_info=None,
               block_device_info=None, power_on=True):

@@ -23,6 +23,7 @@ CONF = conf.CONF
 TASK = 'update_available_resource'
 SYNC_TASK = '_sync_power_states'
 RUNNING_DELETED_TASK = '_cleanup_running_deleted_instances'
+IMAGE_CACHE_TASK = '_run_image_cache_manager_pass'
 
 
 @pytest.fixture(autouse=True)
@@ -75,7 +76,7 @@ def test_negative_interval_disables_the_audit():
 def test_each_manager_runs_only_its_own_tasks():
     first, second = _manager('h1'), _manager('h2')
     assert _tasks(first) == _tasks(second) == [
-        TASK, SYNC_TASK, RUNNING_DELETED_TASK]
+        TASK, SYNC_TASK, IMAGE_CACHE_TASK, RUNNING_DELETED_TASK]
     assert manager.ComputeManager._periodic_tasks == []
 
 
@@ -84,6 +85,27 @@ def test_power_state_sync_runs_at_its_interval():
     assert _manager()._periodic_spacing[SYNC_TASK] == 20
     CONF.set_override('sync_power_state_interval', -1)
     assert SYNC_TASK not in _tasks(_manager())
+
+
+def test_image_cache_pass_runs_at_its_interval():
+    CONF.set_override('manager_interval', 600, group='image_cache')
+    assert _manager()._periodic_spacing[IMAGE_CACHE_TASK] == 600
+    CONF.set_override('manager_interval', -1, group='image_cache')
+    assert IMAGE_CACHE_TASK not in _tasks(_manager())
+
+
+def test_image_cache_pass_gives_the_driver_this_hosts_servers(monkeypatch):
+    conductor = StateConductor(image_ref='img-1')
+    conductor.add(uuid='u2', image_ref='img-2')
+    conductor.add(uuid='u3', image_ref='img-3', host='compute2')
+    compute = manager.ComputeManager('compute1', fake.FakeDriver(),
+                                     conductor)
+    passes = []
+    monkeypatch.setattr(compute.driver, 'manage_image_cache',
+                        lambda ctxt, instances: passes.append(
+                            sorted(i.image_ref for i in instances)))
+    compute._run_image_cache_manager_pass(context.get_admin_context())
+    assert passes == [['img-1', 'img-2']]
 
 
 @pytest.mark.parametrize('interval, action, spacing', [
