@@ -10,9 +10,10 @@ state) each time.
 import pytest
 from tempest.lib.api_schema.response.compute.v2_1 import servers as schema
 
+from tests.functional import member_servers as ms
 from tests.functional import test_servers
 
-MEMBER = 'demo:demo'
+MEMBER = ms.MEMBER
 
 
 pytestmark = pytest.mark.usefixtures('clouds_service_down_time')
@@ -20,37 +21,20 @@ pytestmark = pytest.mark.usefixtures('clouds_service_down_time')
 
 @pytest.fixture(scope='module')
 def cloud(tmp_path_factory, module_mysql_db, glance):
-    with test_servers._running_cloud(
-            tmp_path_factory.mktemp('actions'), module_mysql_db, glance,
-            (('compute', 1, 10),)) as c:
+    with ms.one_host_cloud(tmp_path_factory, module_mysql_db, glance,
+                           'actions') as c:
         yield c
 
 
 @pytest.fixture(scope='module')
 def server(cloud):
     """A server of the member, ACTIVE."""
-    body = {'server': {'name': 'actions', 'imageRef': cloud.image['id'],
-                       'flavorRef': '1', 'networks': 'none'}}
-    created = cloud.api('POST', '/servers', version='2.37', token=MEMBER,
-                        json=body)
-    assert created.status_code == 202, created.text
-    server_id = created.json()['server']['id']
-    assert test_servers._wait_status(cloud, server_id)['status'] == 'ACTIVE'
-    return server_id
-
-
-def _act(cloud, server_id, body, token=MEMBER, version=None):
-    return cloud.api('POST', '/servers/%s/action' % server_id, json=body,
-                     token=token, version=version)
+    return ms.boot(cloud, cloud.image['id'], 'actions')
 
 
 def _settle(cloud, server_id, status):
     """Act's result once the host has finished: the server's view."""
-    def settled():
-        """the server settled"""
-        shown = cloud.api('GET', '/servers/%s' % server_id).json()['server']
-        return shown if shown['OS-EXT-STS:task_state'] is None else None
-    shown = cloud.wait_for(settled, timeout=30, interval=0.1)
+    shown = ms.settled(cloud, server_id)
     assert shown['status'] == status, shown
     return shown
 
@@ -67,7 +51,7 @@ def _settle(cloud, server_id, status):
 ])
 def test_power_action(cloud, server, body, status, power_state):
     """Run in this order, each from the state the previous one left."""
-    response = _act(cloud, server, body)
+    response = ms.act(cloud, server, body)
     assert response.status_code in (
         schema.server_actions_common_schema['status_code']), response.text
     assert response.content == b''
@@ -76,44 +60,44 @@ def test_power_action(cloud, server, body, status, power_state):
 
 
 def test_stop_of_a_stopped_server_is_a_conflict(cloud, server):
-    assert _act(cloud, server, {'os-stop': None}).status_code == 202
+    assert ms.act(cloud, server, {'os-stop': None}).status_code == 202
     _settle(cloud, server, 'SHUTOFF')
-    again = _act(cloud, server, {'os-stop': None})
+    again = ms.act(cloud, server, {'os-stop': None})
     assert again.status_code == 409
     assert again.json()['conflictingRequest']['message'] == (
         "Cannot 'stop' instance %s while it is in vm_state stopped"
         % server)
-    assert _act(cloud, server, {'os-start': None}).status_code == 202
+    assert ms.act(cloud, server, {'os-start': None}).status_code == 202
     _settle(cloud, server, 'ACTIVE')
 
 
 def test_locked_server_refuses_its_member(cloud, server):
-    locked = _act(cloud, server, {'lock': {'locked_reason': 'audit'}},
+    locked = ms.act(cloud, server, {'lock': {'locked_reason': 'audit'}},
                   version='2.73')
     assert locked.status_code == 202, locked.text
     shown = cloud.api('GET', '/servers/%s' % server, version='2.73',
                       token=MEMBER).json()['server']
     assert shown['locked'] is True
     assert shown['locked_reason'] == 'audit'
-    refused = _act(cloud, server, {'os-stop': None})
+    refused = ms.act(cloud, server, {'os-stop': None})
     assert refused.status_code == 409
     assert refused.json()['conflictingRequest']['message'] == (
         'Instance %s is locked' % server)
-    assert _act(cloud, server, {'unlock': None}).status_code == 202
+    assert ms.act(cloud, server, {'unlock': None}).status_code == 202
     unlocked = cloud.api('GET', '/servers/%s' % server, version='2.73',
                          token=MEMBER).json()['server']
     assert (unlocked['locked'], unlocked['locked_reason']) == (False, None)
-    assert _act(cloud, server, {'os-stop': None}).status_code == 202
+    assert ms.act(cloud, server, {'os-stop': None}).status_code == 202
     _settle(cloud, server, 'SHUTOFF')
-    assert _act(cloud, server, {'os-start': None}).status_code == 202
+    assert ms.act(cloud, server, {'os-start': None}).status_code == 202
     _settle(cloud, server, 'ACTIVE')
 
 
 def test_console_output(cloud, server):
-    response = _act(cloud, server, {'os-getConsoleOutput': {'length': 2}})
+    response = ms.act(cloud, server, {'os-getConsoleOutput': {'length': 2}})
     test_servers._validate(schema.get_console_output, response)
     assert response.json()['output'].endswith(' login:\n')
-    whole = _act(cloud, server, {'os-getConsoleOutput': {}}).json()
+    whole = ms.act(cloud, server, {'os-getConsoleOutput': {}}).json()
     assert whole['output'].startswith('fake console of %s\n' % server)
 
 

@@ -13,9 +13,10 @@ from tempest.lib.api_schema.response.compute.v2_1 import servers as v21
 from tempest.lib.api_schema.response.compute.v2_48 import servers as v248
 
 from nova_compute.virt import fake
+from tests.functional import member_servers as ms
 from tests.functional import test_servers
 
-MEMBER = 'demo:demo'
+MEMBER = ms.MEMBER
 
 
 pytestmark = pytest.mark.usefixtures('clouds_service_down_time')
@@ -23,9 +24,8 @@ pytestmark = pytest.mark.usefixtures('clouds_service_down_time')
 
 @pytest.fixture(scope='module')
 def cloud(tmp_path_factory, module_mysql_db, glance):
-    with test_servers._running_cloud(
-            tmp_path_factory.mktemp('rebuild'), module_mysql_db, glance,
-            (('compute', 1, 10),)) as c:
+    with ms.one_host_cloud(tmp_path_factory, module_mysql_db, glance,
+                           'rebuild') as c:
         yield c
 
 
@@ -35,31 +35,6 @@ def images(glance):
     return (glance.create_image('rebuild-first'),
             glance.create_image('rebuild-second',
                                 properties={'os_type': 'linux'}))
-
-
-def _boot(cloud, image, name, metadata=None):
-    body = {'server': {'name': name, 'imageRef': image['id'],
-                       'flavorRef': '1', 'networks': 'none',
-                       'metadata': metadata or {}}}
-    created = cloud.api('POST', '/servers', version='2.37', token=MEMBER,
-                        json=body)
-    assert created.status_code == 202, created.text
-    server_id = created.json()['server']['id']
-    assert test_servers._wait_status(cloud, server_id)['status'] == 'ACTIVE'
-    return server_id
-
-
-def _act(cloud, server_id, body, version=None, token=MEMBER):
-    return cloud.api('POST', '/servers/%s/action' % server_id, token=token,
-                     version=version, json=body)
-
-
-def _settled(cloud, server_id):
-    def settled():
-        """the server's task to end"""
-        shown = cloud.api('GET', '/servers/%s' % server_id).json()['server']
-        return shown if shown['OS-EXT-STS:task_state'] is None else None
-    return cloud.wait_for(settled, timeout=30, interval=0.1)
 
 
 def _events(cloud, server_id, name):
@@ -82,8 +57,8 @@ def _diagnostics(cloud, server_id, version='2.48'):
 
 def test_rebuild_active_server_takes_the_new_image(cloud, images):
     first, second = images
-    server = _boot(cloud, first, 'rebuilt')
-    response = _act(cloud, server, {'rebuild': {
+    server = ms.boot(cloud, first['id'], 'rebuilt')
+    response = ms.act(cloud, server, {'rebuild': {
         'imageRef': second['id'], 'name': 'renamed',
         'adminPass': 'secret', 'metadata': {'k': 'v'}}}, version='2.1')
     assert response.status_code == 202, response.text
@@ -92,7 +67,7 @@ def test_rebuild_active_server_takes_the_new_image(cloud, images):
     assert (body['adminPass'], body['name'], body['image']['id']) == (
         'secret', 'renamed', second['id'])
     assert body['status'] == 'REBUILD'
-    shown = _settled(cloud, server)
+    shown = ms.settled(cloud, server)
     assert (shown['status'], shown['image']['id'], shown['metadata']) == (
         'ACTIVE', second['id'], {'k': 'v'})
     assert shown['OS-EXT-STS:power_state'] == 1
@@ -102,12 +77,12 @@ def test_rebuild_active_server_takes_the_new_image(cloud, images):
 
 def test_rebuild_stopped_server_ends_stopped(cloud, images):
     first, second = images
-    server = _boot(cloud, first, 'rebuilt-stopped')
-    assert _act(cloud, server, {'os-stop': None}).status_code == 202
+    server = ms.boot(cloud, first['id'], 'rebuilt-stopped')
+    assert ms.act(cloud, server, {'os-stop': None}).status_code == 202
     assert test_servers._wait_status(cloud, server, ('SHUTOFF',))
-    response = _act(cloud, server, {'rebuild': {'imageRef': second['id']}})
+    response = ms.act(cloud, server, {'rebuild': {'imageRef': second['id']}})
     assert response.status_code == 202, response.text
-    shown = _settled(cloud, server)
+    shown = ms.settled(cloud, server)
     assert (shown['status'], shown['OS-EXT-STS:power_state']) == (
         'SHUTOFF', 4)
     assert shown['image']['id'] == second['id']
@@ -115,50 +90,50 @@ def test_rebuild_stopped_server_ends_stopped(cloud, images):
 
 def test_rebuild_failure_is_an_error_with_a_fault(cloud, images):
     first, second = images
-    server = _boot(cloud, first, 'rebuild-fails',
+    server = ms.boot(cloud, first['id'], 'rebuild-fails',
                    metadata={fake.REBUILD_ERROR_KEY: 'disk on fire'})
-    response = _act(cloud, server, {'rebuild': {'imageRef': second['id']}})
+    response = ms.act(cloud, server, {'rebuild': {'imageRef': second['id']}})
     assert response.status_code == 202, response.text
-    shown = _settled(cloud, server)
+    shown = ms.settled(cloud, server)
     assert shown['status'] == 'ERROR'
     assert shown['fault']['message'] == 'disk on fire'
     assert _events(cloud, server, 'rebuild') == [
         ('compute_rebuild_instance', 'Error')]
     # A server in ERROR can be rebuilt (here it fails again).
-    response = _act(cloud, server, {'rebuild': {'imageRef': first['id']}})
+    response = ms.act(cloud, server, {'rebuild': {'imageRef': first['id']}})
     assert response.status_code == 202, response.text
 
 
 def test_rebuild_refusals(cloud, glance, images):
     first, second = images
-    server = _boot(cloud, first, 'rebuild-refused')
-    missing = _act(cloud, server, {'rebuild': {}})
+    server = ms.boot(cloud, first['id'], 'rebuild-refused')
+    missing = ms.act(cloud, server, {'rebuild': {}})
     assert missing.status_code == 400
     assert 'imageRef' in missing.json()['badRequest']['message']
-    unknown = _act(cloud, server, {'rebuild': {
+    unknown = ms.act(cloud, server, {'rebuild': {
         'imageRef': '6f1a1c5e-0000-4000-8000-000000000000'}})
     assert unknown.status_code == 400
     assert 'could not be found' in unknown.json()['badRequest']['message']
     queued = glance.create_image('rebuild-queued', upload=False)
-    inactive = _act(cloud, server, {'rebuild': {'imageRef': queued['id']}})
+    inactive = ms.act(cloud, server, {'rebuild': {'imageRef': queued['id']}})
     assert inactive.status_code == 400, inactive.text
     too_big = glance.create_image('rebuild-big', min_ram=100000)
-    assert _act(cloud, server, {'rebuild': {
+    assert ms.act(cloud, server, {'rebuild': {
         'imageRef': too_big['id']}}).status_code == 400
     # description is 2.19, key_name 2.54, hostname 2.90.
-    assert _act(cloud, server, {'rebuild': {
+    assert ms.act(cloud, server, {'rebuild': {
         'imageRef': second['id'], 'description': 'x'}},
         version='2.18').status_code == 400
-    assert _act(cloud, server, {'rebuild': {
+    assert ms.act(cloud, server, {'rebuild': {
         'imageRef': second['id'], 'hostname': 'h-1'}},
         version='2.89').status_code == 400
-    assert _act(cloud, server, {'lock': None}).status_code == 202
-    locked = _act(cloud, server, {'rebuild': {'imageRef': second['id']}})
+    assert ms.act(cloud, server, {'lock': None}).status_code == 202
+    locked = ms.act(cloud, server, {'rebuild': {'imageRef': second['id']}})
     assert locked.status_code == 409
-    assert _act(cloud, server, {'unlock': None}).status_code == 202
-    assert _act(cloud, server, {'pause': None}).status_code == 202
+    assert ms.act(cloud, server, {'unlock': None}).status_code == 202
+    assert ms.act(cloud, server, {'pause': None}).status_code == 202
     assert test_servers._wait_status(cloud, server, ('PAUSED',))
-    paused = _act(cloud, server, {'rebuild': {'imageRef': second['id']}})
+    paused = ms.act(cloud, server, {'rebuild': {'imageRef': second['id']}})
     assert paused.status_code == 409
     assert 'vm_state paused' in paused.json()['conflictingRequest'][
         'message']
@@ -166,15 +141,15 @@ def test_rebuild_refusals(cloud, glance, images):
 
 def test_rebuild_changes_description_and_hostname(cloud, images):
     first, second = images
-    server = _boot(cloud, first, 'rebuild-described')
-    response = _act(cloud, server, {'rebuild': {
+    server = ms.boot(cloud, first['id'], 'rebuild-described')
+    response = ms.act(cloud, server, {'rebuild': {
         'imageRef': second['id'], 'description': 'again',
         'hostname': 'new-host'}}, version='2.90')
     assert response.status_code == 202, response.text
     body = response.json()['server']
     assert (body['description'], body['OS-EXT-SRV-ATTR:hostname']) == (
         'again', 'new-host')
-    assert _settled(cloud, server)['status'] == 'ACTIVE'
+    assert ms.settled(cloud, server)['status'] == 'ACTIVE'
 
 
 # --- rescue ------------------------------------------------------------------
@@ -182,24 +157,24 @@ def test_rebuild_changes_description_and_hostname(cloud, images):
 
 def test_rescue_and_unrescue(cloud, images):
     first, second = images
-    server = _boot(cloud, first, 'rescued')
-    response = _act(cloud, server, {'rescue': {'adminPass': 'pw'}})
+    server = ms.boot(cloud, first['id'], 'rescued')
+    response = ms.act(cloud, server, {'rescue': {'adminPass': 'pw'}})
     assert response.status_code == 200, response.text
     test_servers._validate(v21.rescue_server_with_admin_pass, response)
     assert response.json() == {'adminPass': 'pw'}
-    shown = _settled(cloud, server)
+    shown = ms.settled(cloud, server)
     assert (shown['status'], shown['OS-EXT-STS:vm_state']) == (
         'RESCUE', 'rescued')
     assert _events(cloud, server, 'rescue') == [
         ('compute_rescue_instance', 'Success')]
     assert _diagnostics(cloud, server).json()['num_disks'] == 2
     # Only unrescue (and delete) from RESCUE.
-    again = _act(cloud, server, {'rescue': None})
+    again = ms.act(cloud, server, {'rescue': None})
     assert again.status_code == 409
-    assert _act(cloud, server, {'os-stop': None}).status_code == 409
-    response = _act(cloud, server, {'unrescue': None})
+    assert ms.act(cloud, server, {'os-stop': None}).status_code == 409
+    response = ms.act(cloud, server, {'unrescue': None})
     assert (response.status_code, response.text) == (202, '')
-    shown = _settled(cloud, server)
+    shown = ms.settled(cloud, server)
     assert (shown['status'], shown['OS-EXT-STS:vm_state']) == (
         'ACTIVE', 'active')
     assert _events(cloud, server, 'unrescue') == [
@@ -209,25 +184,25 @@ def test_rescue_and_unrescue(cloud, images):
 
 def test_rescue_stopped_server_with_another_image(cloud, images):
     first, second = images
-    server = _boot(cloud, first, 'rescued-stopped')
-    assert _act(cloud, server, {'os-stop': None}).status_code == 202
+    server = ms.boot(cloud, first['id'], 'rescued-stopped')
+    assert ms.act(cloud, server, {'os-stop': None}).status_code == 202
     assert test_servers._wait_status(cloud, server, ('SHUTOFF',))
-    response = _act(cloud, server, {'rescue': {
+    response = ms.act(cloud, server, {'rescue': {
         'rescue_image_ref': second['id']}})
     assert response.status_code == 200, response.text
     assert len(response.json()['adminPass']) > 0
-    assert _settled(cloud, server)['status'] == 'RESCUE'
+    assert ms.settled(cloud, server)['status'] == 'RESCUE'
 
 
 def test_rescue_refusals(cloud, images):
     first, _second = images
-    server = _boot(cloud, first, 'rescue-refused')
-    assert _act(cloud, server, {'unrescue': None}).status_code == 409
-    assert _act(cloud, server, {'rescue': {'bad': 1}}).status_code == 400
-    assert _act(cloud, server, {'rescue': {
+    server = ms.boot(cloud, first['id'], 'rescue-refused')
+    assert ms.act(cloud, server, {'unrescue': None}).status_code == 409
+    assert ms.act(cloud, server, {'rescue': {'bad': 1}}).status_code == 400
+    assert ms.act(cloud, server, {'rescue': {
         'rescue_image_ref': 'nope'}}).status_code == 400
-    assert _act(cloud, server, {'lock': None}).status_code == 202
-    assert _act(cloud, server, {'rescue': None}).status_code == 409
+    assert ms.act(cloud, server, {'lock': None}).status_code == 202
+    assert ms.act(cloud, server, {'rescue': None}).status_code == 409
 
 
 # --- diagnostics -------------------------------------------------------------
@@ -235,7 +210,7 @@ def test_rescue_refusals(cloud, images):
 
 def test_diagnostics(cloud, images):
     first, _second = images
-    server = _boot(cloud, first, 'diagnosed')
+    server = ms.boot(cloud, first['id'], 'diagnosed')
     response = _diagnostics(cloud, server)
     assert response.status_code == 200, response.text
     test_servers._validate(v248.show_server_diagnostics, response)
@@ -249,7 +224,7 @@ def test_diagnostics(cloud, images):
     member = cloud.api('GET', '/servers/%s/diagnostics' % server,
                        token=MEMBER)
     assert member.status_code == 403
-    assert _act(cloud, server, {'os-stop': None}).status_code == 202
+    assert ms.act(cloud, server, {'os-stop': None}).status_code == 202
     assert test_servers._wait_status(cloud, server, ('SHUTOFF',))
     stopped = _diagnostics(cloud, server)
     assert stopped.status_code == 409

@@ -15,9 +15,10 @@ import sqlalchemy as sa
 from common.db import engines
 from common.db import main_models as main
 from nova_compute.virt import fake
+from tests.functional import member_servers as ms
 from tests.functional import test_servers
 
-MEMBER = 'demo:demo'
+MEMBER = ms.MEMBER
 BODY_VERSION = '2.45'
 # The server's image: properties a snapshot inherits, and one it
 # does not (cache_in_nova, Nova's non_inheritable_image_properties).
@@ -30,9 +31,8 @@ pytestmark = pytest.mark.usefixtures('clouds_service_down_time')
 
 @pytest.fixture(scope='module')
 def cloud(tmp_path_factory, module_mysql_db, glance):
-    with test_servers._running_cloud(
-            tmp_path_factory.mktemp('snapshot'), module_mysql_db, glance,
-            (('compute', 1, 10),)) as c:
+    with ms.one_host_cloud(tmp_path_factory, module_mysql_db, glance,
+                           'snapshot') as c:
         yield c
 
 
@@ -45,36 +45,15 @@ def base_image(glance):
             BASE_PROPERTIES, kernel_id=kernel['id']))
 
 
-def _boot(cloud, base_image, name, metadata=None):
-    """A server of the member, ACTIVE; its id."""
-    body = {'server': {'name': name, 'imageRef': base_image['id'],
-                       'flavorRef': '1', 'networks': 'none',
-                       'metadata': metadata or {}}}
-    created = cloud.api('POST', '/servers', version='2.37', token=MEMBER,
-                        json=body)
-    assert created.status_code == 202, created.text
-    server_id = created.json()['server']['id']
-    assert test_servers._wait_status(cloud, server_id)['status'] == 'ACTIVE'
-    return server_id
-
-
 @pytest.fixture(scope='module')
 def server(cloud, base_image):
-    return _boot(cloud, base_image, 'snapshotted')
+    return ms.boot(cloud, base_image['id'], 'snapshotted')
 
 
 def _create_image(cloud, server_id, entity, version=BODY_VERSION,
                   token=MEMBER):
     return cloud.api('POST', '/servers/%s/action' % server_id, token=token,
                      version=version, json={'createImage': entity})
-
-
-def _settled(cloud, server_id):
-    def settled():
-        """the snapshot's task to end"""
-        shown = cloud.api('GET', '/servers/%s' % server_id).json()['server']
-        return shown if shown['OS-EXT-STS:task_state'] is None else None
-    return cloud.wait_for(settled, timeout=30, interval=0.1)
 
 
 def _glance_image(glance, image_id):
@@ -103,7 +82,7 @@ def test_create_image_uploads_the_snapshot(cloud, glance, base_image,
     assert response.status_code == 202, response.text
     assert 'Location' not in response.headers
     image_id = response.json()['image_id']
-    shown = _settled(cloud, server)
+    shown = ms.settled(cloud, server)
     assert (shown['status'], shown['OS-EXT-STS:vm_state']) == (
         'ACTIVE', 'active')
     image = cloud.wait_for(lambda: (
@@ -136,20 +115,20 @@ def test_before_245_the_image_is_in_the_location(cloud, glance, server):
     location = response.headers['Location']
     prefix = glance.url + '/images/'
     assert location.startswith(prefix)
-    _settled(cloud, server)
+    ms.settled(cloud, server)
     image = _glance_image(glance, location[len(prefix):])
     assert (image['name'], image['status']) == ('snap-2', 'active')
 
 
 def test_stopped_server_stays_stopped(cloud, glance, base_image):
-    server_id = _boot(cloud, base_image, 'stopped')
+    server_id = ms.boot(cloud, base_image['id'], 'stopped')
     stop = cloud.api('POST', '/servers/%s/action' % server_id, token=MEMBER,
                      json={'os-stop': None})
     assert stop.status_code == 202
-    assert _settled(cloud, server_id)['status'] == 'SHUTOFF'
+    assert ms.settled(cloud, server_id)['status'] == 'SHUTOFF'
     response = _create_image(cloud, server_id, {'name': 'snap-3'})
     assert response.status_code == 202, response.text
-    assert _settled(cloud, server_id)['status'] == 'SHUTOFF'
+    assert ms.settled(cloud, server_id)['status'] == 'SHUTOFF'
     image = _glance_image(glance, response.json()['image_id'])
     assert image['status'] == 'active'
 
@@ -213,12 +192,12 @@ def test_metadata_counts_against_the_quota_until_238(cloud, server):
 
 def test_failed_snapshot_leaves_a_fault_and_no_image(cloud, glance,
                                                      base_image):
-    server_id = _boot(cloud, base_image, 'unlucky', metadata={
+    server_id = ms.boot(cloud, base_image['id'], 'unlucky', metadata={
         fake.SNAPSHOT_ERROR_KEY: 'disk unreadable'})
     response = _create_image(cloud, server_id, {'name': 'snap-fails'})
     assert response.status_code == 202, response.text
     image_id = response.json()['image_id']
-    shown = _settled(cloud, server_id)
+    shown = ms.settled(cloud, server_id)
     assert (shown['status'], shown['OS-EXT-STS:vm_state']) == (
         'ACTIVE', 'active')
     assert _glance_image(glance, image_id) is None
