@@ -2,6 +2,8 @@
 write."""
 
 from common.db import engines
+from nova_api import instance_list
+from nova_api import policy
 from nova_conductor import rpcapi as conductor_rpcapi
 
 
@@ -21,3 +23,13 @@ class APIBase:
         if self._conductor is None:
             self._conductor = conductor_rpcapi.ConductorAPI()
         return self._conductor
+
+    def authorized_record(self, req, server_id, rule):
+        """The server's record (no details), once ``rule`` allows the
+        caller on the server's project and user."""
+        record = instance_list.get_server(
+            self.api_url, req.nova_context, server_id, detail=False).record
+        policy.authorize(req.nova_context, rule,
+                         {'project_id': record['project_id'],
+                          'user_id': record['user_id']})
+        return record

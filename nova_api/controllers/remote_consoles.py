@@ -17,8 +17,6 @@ from nova_api import actions
 from nova_api import api_version
 from nova_api import base
 from nova_api import compute_api
-from nova_api import instance_list
-from nova_api import policy
 from nova_api import validation
 from nova_api.schemas import remote_consoles as schemas
 
@@ -62,11 +60,7 @@ class RemoteConsolesController(base.APIBase):
 
     def _console_url(self, req, server_id, protocol, console_type):
         context = req.nova_context
-        record = instance_list.get_server(self.api_url, context, server_id,
-                                          detail=False).record
-        policy.authorize(context, POLICY,
-                         {'project_id': record['project_id'],
-                          'user_id': record['user_id']})
+        record = self.authorized_record(req, server_id, POLICY)
         try:
             return self.compute_api.get_console_url(context, record,
                                                     protocol, console_type)

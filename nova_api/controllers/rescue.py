@@ -10,8 +10,6 @@ second, so its owner can repair it; unrescue runs it as before.
 from common import conf
 from nova_api import actions
 from nova_api import base
-from nova_api import instance_list
-from nova_api import policy
 from nova_api import validation
 from nova_api.schemas import server_rebuild as schemas
 
@@ -30,17 +28,9 @@ class RescueController(base.APIBase):
         """The ``/servers/{id}/action`` handlers of this module."""
         return {'rescue': self._rescue, 'unrescue': self._unrescue}
 
-    def _authorized_record(self, req, server_id, rule):
-        record = instance_list.get_server(
-            self.api_url, req.nova_context, server_id, detail=False).record
-        policy.authorize(req.nova_context, rule,
-                         {'project_id': record['project_id'],
-                          'user_id': record['user_id']})
-        return record
-
     @validation.schema(schemas.rescue)
     def _rescue(self, req, id, body):
-        record = self._authorized_record(req, id, RESCUE)
+        record = self.authorized_record(req, id, RESCUE)
         request = body['rescue'] or {}
         password = (request.get('adminPass') or
                     self.compute_api.generate_password())
@@ -52,5 +42,5 @@ class RescueController(base.APIBase):
 
     @validation.schema(schemas.unrescue)
     def _unrescue(self, req, id, body):
-        record = self._authorized_record(req, id, UNRESCUE)
+        record = self.authorized_record(req, id, UNRESCUE)
         self.compute_api.unrescue(req.nova_context, record)

@@ -11,13 +11,12 @@ and states before the host is asked.
 
 import re
 
-from oslo_serialization import jsonutils
 import webob
 import webob.exc
 
+from nova_api import actions
 from nova_api import base
 from nova_api import compute_api
-from nova_api import instance_list
 from nova_api import policy
 from nova_api import validation
 from nova_api.schemas import server_actions as schemas
@@ -54,17 +53,8 @@ class ServerActions(base.APIBase):
                 'os-getConsoleOutput': self._get_console_output,
                 'createImage': self._create_image}
 
-    def _authorized_record(self, req, server_id, rule):
-        """The server's record, once ``rule`` allows the caller on it."""
-        record = instance_list.get_server(
-            self.api_url, req.nova_context, server_id, detail=False).record
-        policy.authorize(req.nova_context, rule,
-                         {'project_id': record['project_id'],
-                          'user_id': record['user_id']})
-        return record
-
     def _power(self, req, server_id, rule, task, **cast_args):
-        record = self._authorized_record(req, server_id, rule)
+        record = self.authorized_record(req, server_id, rule)
         self.compute_api.power_action(req.nova_context, record, task,
                                       **cast_args)
 
@@ -103,7 +93,7 @@ class ServerActions(base.APIBase):
     @validation.schema(schemas.lock, '2.1', '2.72')
     @validation.schema(schemas.lock_v273, '2.73')
     def _lock(self, req, id, body):
-        record = self._authorized_record(req, id, LOCK % 'lock')
+        record = self.authorized_record(req, id, LOCK % 'lock')
         reason = None
         if req.api_version_request >= '2.73' and body['lock'] is not None:
             reason = body['lock'].get('locked_reason')
@@ -112,7 +102,7 @@ class ServerActions(base.APIBase):
     @validation.schema(schemas.unlock)
     def _unlock(self, req, id, body):
         context = req.nova_context
-        record = self._authorized_record(req, id, LOCK % 'unlock')
+        record = self.authorized_record(req, id, LOCK % 'unlock')
         if not self.compute_api.is_expected_locked_by(context, record):
             policy.authorize(context, LOCK % 'unlock:unlock_override',
                              {'project_id': record['project_id']})
@@ -120,7 +110,7 @@ class ServerActions(base.APIBase):
 
     @validation.schema(schemas.get_console_output)
     def _get_console_output(self, req, id, body):
-        record = self._authorized_record(req, id, CONSOLE_OUTPUT)
+        record = self.authorized_record(req, id, CONSOLE_OUTPUT)
         length = body['os-getConsoleOutput'].get('length')
         try:
             output = self.compute_api.get_console_output(
@@ -130,14 +120,14 @@ class ServerActions(base.APIBase):
             raise webob.exc.HTTPNotImplemented(
                 explanation='Unable to get console log, functionality not '
                             'implemented')
-        return _ok({'output': _CONTROL_CHARACTERS.sub('', output)})
+        return actions.ok({'output': _CONTROL_CHARACTERS.sub('', output)})
 
     @validation.schema(schemas.create_image)
     def _create_image(self, req, id, body):
         """Snapshot the server's root disk as a new image: the image
         exists (queued) when the answer comes, the host uploads it."""
         context = req.nova_context
-        record = self._authorized_record(req, id, SERVERS % 'create_image')
+        record = self.authorized_record(req, id, SERVERS % 'create_image')
         name = body['createImage']['name']
         metadata = body['createImage'].get('metadata') or {}
         if req.api_version_request <= IMAGE_METADATA_QUOTA_MAX_VERSION:
@@ -150,11 +140,3 @@ class ServerActions(base.APIBase):
         response.headers['Location'] = self.compute_api.image_api.image_url(
             context, image['id'])
         return response
-
-
-def _ok(body):
-    """A 200 answer: the other actions of the URL answer 202."""
-    response = webob.Response(status=200, content_type='application/json',
-                              charset=None)
-    response.body = jsonutils.dump_as_bytes(body)
-    return response

@@ -1,11 +1,5 @@
-"""Servers on real QEMU guests, driven through the REST API.
-
-The five daemons run as processes on MariaDB and RabbitMQ with a real
-Glance, and nova-compute runs ``libvirt.LibvirtDriver`` on the host's
-libvirtd (qemu:///system, TCG).  The test guest of guest_image.py is
-uploaded to Glance as Nova's direct-boot trio: a kernel (aki), a
-ramdisk (ari) and a qcow2 root disk whose ``kernel_id`` and
-``ramdisk_id`` properties name the other two.
+"""Servers on real QEMU guests (the cloud of rest_cloud.py), driven
+through the REST API.
 
 A client's view (status, power state, console output) is checked
 against libvirt's own after each step: the domain is looked up by the
