@@ -219,11 +219,19 @@ def serve(services):
         thread.start()
     while not done.wait(1):
         pass
-    stoppers = [threading.Thread(target=s.stop) for s in services]
+    # Daemon threads: a service that cannot stop must not keep the
+    # process alive past the grace period (systemd would SIGKILL it).
+    stoppers = [threading.Thread(target=s.stop, daemon=True)
+                for s in services]
     for thread in stoppers:
         thread.start()
-    for thread in stoppers:
-        thread.join(timeout=_GRACEFUL_SHUTDOWN_TIMEOUT)
+    deadline = time.monotonic() + _GRACEFUL_SHUTDOWN_TIMEOUT
+    for service, thread in zip(services, stoppers, strict=True):
+        thread.join(timeout=max(0, deadline - time.monotonic()))
+        if thread.is_alive():
+            LOG.error('%s on %s did not stop within %ds: exiting anyway',
+                      service.binary, service.host,
+                      _GRACEFUL_SHUTDOWN_TIMEOUT)
     rpc.cleanup()
 
 

@@ -617,7 +617,11 @@ class ComputeVirtAPI:
                           instance_uuid, transition)
 
     def handle_connection_event(self, connected, reason):
-        self._compute._handle_connection_event(connected, reason)
+        try:
+            self._compute._handle_connection_event(connected, reason)
+        except Exception:
+            LOG.exception('Connection event (connected: %s, %s) not '
+                          'handled', connected, reason)
 
 
 BUILD_EVENT = 'compute__do_build_and_run_instance'

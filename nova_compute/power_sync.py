@@ -4,8 +4,10 @@ The periodic power-state sync (Nova's _sync_power_states), the start-up
 reconciliation (_init_instance), the search for guests of deleted
 servers, and the lifecycle events the driver reports: all settle a
 server by conditional writes through the conductor, so an action the API
-starts meanwhile always wins.  A mixin of ComputeManager, whose driver,
-conductor, host and power-action methods it uses.
+starts meanwhile always wins.  The driver's connection events take the
+host's compute service out of scheduling while the hypervisor is away.
+A mixin of ComputeManager, whose driver, conductor, host, service and
+power-action methods it uses.
 """
 
 from concurrent import futures
@@ -46,7 +48,8 @@ ABANDONED_TASKS = {
 
 
 class PowerSync:
-    """Power-state sync, start-up reconciliation and lifecycle events."""
+    """Power-state sync, start-up reconciliation, lifecycle and
+    connection events."""
 
     # --- power-state sync (Nova's _sync_power_states) ---------------------
 
@@ -333,12 +336,56 @@ class PowerSync:
         return True
 
     def _handle_connection_event(self, connected, reason):
+        """The hypervisor went away (``reason`` why) or came back.
+
+        As in Nova, the compute service takes itself out of scheduling
+        meanwhile (the scheduler's ComputeFilter skips a disabled
+        service; os-services shows the reason) and back in when the
+        hypervisor returns, unless an operator disabled it.  The driver
+        reports the connection made at start-up too, which re-enables a
+        service an earlier outage left disabled.
+        """
         if connected:
             LOG.info('Connection to the hypervisor of %s is back',
                      self.host)
         else:
-            LOG.error('Connection to the hypervisor of %s lost: %s',
+            LOG.error('Connection to the hypervisor of %s is broken: %s',
                       self.host, reason)
+        self._set_host_enabled(connected, reason)
+
+    def _set_host_enabled(self, enabled, reason):
+        """Have the conductor enable or disable this host's service, and
+        log the status it ends in.
+
+        The conductor judges the row in one write (only a service that
+        disabled itself is enabled again), so an operator's change at
+        the same moment is never overwritten.  Called on the driver's
+        event thread: a conductor that cannot be reached is a warning,
+        and the service stays as it was.
+        """
+        service_ref = self.service and self.service.service_ref
+        if service_ref is None:
+            LOG.warning('Compute service of %s is not registered yet: its '
+                        'status is left as it is', self.host)
+            return
+        failure = None
+        try:
+            service = self.conductor.service_set_host_enabled(
+                nova_context.get_admin_context(), service_ref['id'],
+                enabled, reason)
+        except Exception as error:
+            failure = utils.error_message(error)
+        # Logged outside the except block: oslo.log would append the
+        # remote traceback.
+        if failure:
+            LOG.warning('Compute service of %s could not be %s: %s',
+                        self.host, 'enabled' if enabled else 'disabled',
+                        failure)
+        elif service['disabled']:
+            LOG.warning('Compute service of %s is disabled: %s', self.host,
+                        service['disabled_reason'] or 'no reason given')
+        else:
+            LOG.info('Compute service of %s is enabled', self.host)
 
 
 def running_deleted_spacing():

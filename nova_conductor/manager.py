@@ -84,7 +84,7 @@ def _build_check_spacing():
 class ConductorManager(periodic_task.PeriodicTasks):
     """Endpoint of topic 'conductor'; also its own service's reporter."""
 
-    target = messaging.Target(version='1.5')
+    target = messaging.Target(version='1.6')
 
     def __init__(self):
         super().__init__(CONF)
@@ -124,6 +124,16 @@ class ConductorManager(periodic_task.PeriodicTasks):
         LOG.info('Service %s on %s updated: %s', service['binary'],
                  service['host'], values)
         return service
+
+    @_writes
+    def service_set_host_enabled(self, ctxt, service_id, enabled,
+                                 reason=None):
+        """A service of this cell takes itself out of scheduling or back
+        in (a compute whose hypervisor went away or came back); an
+        operator's disable stays.  The row as it is now."""
+        with engines.writer(self.cell_url) as session:
+            return services.set_host_enabled(session, service_id, enabled,
+                                             reason)
 
     @_writes
     def service_delete(self, ctxt, cell_uuid, service_id):

@@ -23,6 +23,8 @@ API versions:
         of its servers (power-state sync, start-up reconciliation)
   1.5 - console_auth_token_create: a compute stores the hash of a
         console token it made (remote consoles)
+  1.6 - service_set_host_enabled: a compute takes its service out of
+        scheduling while its hypervisor is away, and back in
 
 ComputeTaskAPI (namespace 'compute_task'):
   1.0 - schedule_and_build_instances, build_instances
@@ -40,7 +42,7 @@ TOPIC = 'conductor'
 class ConductorAPI:
     """The conductor as seen from the other daemons."""
 
-    VERSION = '1.5'
+    VERSION = '1.6'
 
     def __init__(self):
         target = messaging.Target(topic=TOPIC, version=self.VERSION)
@@ -75,6 +77,15 @@ class ConductorAPI:
         return self.client.prepare(version='1.1').call(
             ctxt, 'service_update', cell_uuid=cell_uuid,
             service_id=service_id, values=values)
+
+    def service_set_host_enabled(self, ctxt, service_id, enabled,
+                                 reason=None):
+        """Take the service out of scheduling (``reason`` why, stored
+        after 'AUTO: ') or back in; only a service that disabled itself
+        is enabled again.  The row, as a dict, as it is now."""
+        return self.client.prepare(version='1.6').call(
+            ctxt, 'service_set_host_enabled', service_id=service_id,
+            enabled=enabled, reason=reason)
 
     def service_delete(self, ctxt, cell_uuid, service_id):
         """Delete a service (with a compute's nodes and host mapping)."""

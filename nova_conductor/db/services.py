@@ -93,6 +93,40 @@ def update(session, service_id, values):
     return to_dict(service)
 
 
+# What a service's own disabled_reason starts with (Nova's): only such a
+# disable is undone by the service itself; an operator's stays.
+AUTO_DISABLE_PREFIX = 'AUTO: '
+
+
+def set_host_enabled(session, service_id, enabled, reason=None):
+    """A service takes itself out of scheduling, for ``reason``, or back
+    in, as Nova's compute does while its hypervisor is away.
+
+    An enabled service is disabled with ``AUTO_DISABLE_PREFIX`` before
+    the reason; only a service so disabled is enabled again.  A service
+    an operator disabled stays as the operator left it, whichever the
+    order of events.  The row is locked while it is judged, so an
+    operator's change at the same moment is never overwritten.  Returns
+    the row as it is now.
+    """
+    service = _get_live(session, service_id)
+    if not enabled and not service.disabled:
+        service.disabled = True
+        service.disabled_reason = _fit(AUTO_DISABLE_PREFIX + reason)
+    elif enabled and service.disabled and (
+            service.disabled_reason or '').startswith(AUTO_DISABLE_PREFIX):
+        service.disabled = False
+        service.disabled_reason = None
+    session.flush()
+    return to_dict(service)
+
+
+def _fit(reason):
+    """``reason`` cut to what the column holds (a hypervisor's error
+    text has no limit; MariaDB refuses a longer one)."""
+    return reason[:main.Service.disabled_reason.type.length]
+
+
 def destroy(session, service_id):
     """Soft-delete a service; a nova-compute takes its nodes along.
 

@@ -1,5 +1,7 @@
 """Host against the real libvirtd: what it reports of this machine, the
-lifecycle events of a QEMU guest, and a libvirtd crash survived.
+lifecycle events of a QEMU guest, and a libvirtd crash survived, by the
+Host and by a cloud's nova-compute, which takes its service out of
+scheduling meanwhile.
 
 Other tests may run guests on the same libvirtd at the same time, so
 events are picked out by the guest's uuid.
@@ -20,6 +22,10 @@ from nova_compute.virt.libvirt import host
 
 URI = 'qemu:///system'
 EVENT_TIMEOUT = 60
+# nova-compute connects again on its next libvirt call: the resource
+# audit, every 60 s (update_resources_interval 0 is oslo.service's
+# default spacing).
+RECONNECT_TIMEOUT = 150
 
 
 @pytest.fixture
@@ -146,3 +152,37 @@ def test_host_survives_a_libvirtd_crash(make_host, boot_guest, libvirtd):
     with contextlib.suppress(libvirt.libvirtError):
         dom.destroy()
     wait_for_event(events, guest.uuid, host.EVENT_STOPPED)
+
+
+@pytest.mark.usefixtures('clouds_service_down_time')
+def test_compute_service_is_disabled_while_libvirtd_is_away(cloud,
+                                                            libvirtd):
+    """What an operator sees of a libvirtd outage in os-services: the
+    compute service disabled with Nova's AUTO reason (the scheduler's
+    ComputeFilter skips it), still up (it beats on), and enabled again
+    once nova-compute has connected again."""
+    # Another test on this machine may have restarted libvirtd.
+    _wait_for_compute_status(cloud, 'enabled', RECONNECT_TIMEOUT)
+    try:
+        libvirtd.kill()
+        service = _wait_for_compute_status(cloud, 'disabled',
+                                           EVENT_TIMEOUT)
+        assert service['disabled_reason'].startswith(
+            'AUTO: Connection to libvirt lost: '), service
+        assert service['state'] == 'up', service
+    finally:
+        libvirtd.start()
+    service = _wait_for_compute_status(cloud, 'enabled', RECONNECT_TIMEOUT)
+    assert service['disabled_reason'] is None, service
+
+
+def _wait_for_compute_status(cloud, status, timeout):
+    """The cloud's nova-compute in GET /os-services once its status is
+    ``status``."""
+    def shown():
+        services = cloud.api('GET', '/os-services?binary=nova-compute',
+                             version='2.53').json()['services']
+        service, = [s for s in services if s['host'] == cloud.host]
+        return service if service['status'] == status else None
+    shown.__doc__ = 'nova-compute %s in GET /os-services' % status
+    return cloud.wait_for(shown, timeout=timeout)

@@ -3,13 +3,22 @@ deleted servers and lifecycle events (nova_compute/power_sync.py), on
 the fake driver and an in-memory conductor."""
 
 import threading
+import time
 import types
 
+import oslo_messaging as messaging
 import pytest
+import sqlalchemy as sa
 
 from common import conf
 from common import context
+from common.db import engines
+from common.db import main_models as main
+from nova_compute import manager
 from nova_compute import utils
+from nova_compute.virt import fake
+from nova_conductor import manager as conductor_manager
+from nova_conductor.db import services
 from tests.unit.compute_fakes import compute_with as _compute_with
 from tests.unit.compute_fakes import guest_state as _guest_state
 from tests.unit.compute_fakes import host_with as _host_with
@@ -60,6 +69,141 @@ def test_event_of_an_unknown_guest_is_dropped():
     compute.virtapi.handle_lifecycle_event('other', 'stopped')
     assert conductor.writes == []
 
+
+
+# --- the hypervisor's connection --------------------------------------------
+# The compute on a real conductor (SQLite cell database), called as the
+# rpcapi would call it.
+
+LOST = 'Connection to libvirt lost: end of file'
+
+
+@pytest.fixture
+def conductor(deployment, cell_db):
+    CONF.set_override('connection', deployment.api_url,
+                      group='api_database')
+    CONF.set_override('connection', cell_db, group='database')
+    return conductor_manager.ConductorManager()
+
+
+def _registered(conductor, driver=None):
+    """A compute on 'compute1' whose service the conductor registered."""
+    compute = manager.ComputeManager('compute1', driver or fake.FakeDriver(),
+                                     conductor)
+    compute.service = types.SimpleNamespace(
+        service_ref=conductor.service_register(
+            context.get_admin_context(), 'compute1', 'nova-compute',
+            'compute'))
+    return compute
+
+
+def _service_status(conductor, compute):
+    with engines.reader(conductor.cell_url) as session:
+        return tuple(session.execute(sa.select(
+            main.Service.disabled, main.Service.disabled_reason).where(
+                main.Service.id == compute.service.service_ref['id'])).one())
+
+
+def _messages(caplog, level):
+    """What the compute logged at ``level``."""
+    return [r.getMessage() for r in caplog.records
+            if r.name == 'nova_compute.power_sync' and r.levelname == level]
+
+
+def test_lost_connection_disables_the_service(conductor, caplog):
+    compute = _registered(conductor)
+    compute.virtapi.handle_connection_event(False, LOST)
+    assert _service_status(conductor, compute) == (True, 'AUTO: ' + LOST)
+    assert _messages(caplog, 'ERROR') == [
+        'Connection to the hypervisor of compute1 is broken: ' + LOST]
+    assert _messages(caplog, 'WARNING') == [
+        'Compute service of compute1 is disabled: AUTO: ' + LOST]
+
+
+def test_connection_back_enables_the_service(conductor, caplog):
+    compute = _registered(conductor)
+    compute.virtapi.handle_connection_event(False, LOST)
+    caplog.set_level('INFO')
+    compute.virtapi.handle_connection_event(True, None)
+    assert _service_status(conductor, compute) == (False, None)
+    assert _messages(caplog, 'INFO') == [
+        'Connection to the hypervisor of compute1 is back',
+        'Compute service of compute1 is enabled']
+
+
+def test_operator_disable_is_kept(conductor, caplog):
+    compute = _registered(conductor)
+    with engines.writer(conductor.cell_url) as session:
+        services.update(session, compute.service.service_ref['id'],
+                        {'disabled': True, 'disabled_reason': 'maintenance'})
+    compute.virtapi.handle_connection_event(False, LOST)
+    compute.virtapi.handle_connection_event(True, None)
+    assert _service_status(conductor, compute) == (True, 'maintenance')
+    assert _messages(caplog, 'WARNING') == [
+        'Compute service of compute1 is disabled: maintenance'] * 2
+
+
+class UnreachableConductor:
+    def service_set_host_enabled(self, ctxt, service_id, enabled,
+                                 reason=None):
+        raise messaging.MessagingTimeout('No reply on topic conductor')
+
+
+def test_unreachable_conductor_is_a_warning(caplog):
+    """The driver's event thread goes on; the service stays as it was."""
+    compute = manager.ComputeManager('compute1', fake.FakeDriver(),
+                                     UnreachableConductor())
+    compute.service = types.SimpleNamespace(service_ref={'id': 7})
+    compute.virtapi.handle_connection_event(False, LOST)
+    [warning] = [r for r in caplog.records if r.levelname == 'WARNING']
+    assert warning.getMessage() == (
+        'Compute service of compute1 could not be disabled: '
+        'No reply on topic conductor')
+    assert warning.exc_info is None
+
+
+def test_event_before_registration_changes_nothing(caplog):
+    compute, conductor, _guest = _compute_with(None)
+    compute.virtapi.handle_connection_event(True, None)
+    assert _messages(caplog, 'WARNING') == [
+        'Compute service of compute1 is not registered yet: its status '
+        'is left as it is']
+
+
+def test_libvirt_outage_takes_the_service_out_and_back(conductor,
+                                                       tmp_path):
+    """Through the libvirt driver on its test:///default: its start-up
+    connection enables a service an earlier outage left disabled, a
+    closed connection disables it, and the next connection enables it
+    again."""
+    libvirt = pytest.importorskip('libvirt')
+    from nova_compute.virt.libvirt import driver as libvirt_driver
+    CONF.set_override('connection_uri', 'test:///default', 'libvirt')
+    CONF.set_override('instances_path', str(tmp_path / 'instances'))
+    compute = _registered(conductor, libvirt_driver.LibvirtDriver(None))
+    with engines.writer(conductor.cell_url) as session:
+        services.set_host_enabled(session,
+                                  compute.service.service_ref['id'], False,
+                                  'Failed to connect to libvirt: earlier')
+    compute.init_host()
+    try:
+        _wait_for_status(conductor, compute, (False, None))
+        host = compute.driver._host
+        host._on_close(host.get_connection(),
+                       libvirt.VIR_CONNECT_CLOSE_REASON_EOF, host._conn_id)
+        _wait_for_status(conductor, compute, (True, 'AUTO: ' + LOST))
+        host.get_connection()
+        _wait_for_status(conductor, compute, (False, None))
+    finally:
+        compute.cleanup_host()
+
+
+def _wait_for_status(conductor, compute, status, timeout=5):
+    deadline = time.monotonic() + timeout
+    while _service_status(conductor, compute) != status:
+        assert time.monotonic() < deadline, _service_status(conductor,
+                                                            compute)
+        time.sleep(0.05)
 
 
 # --- power-state sync -------------------------------------------------------

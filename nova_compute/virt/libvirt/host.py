@@ -123,6 +123,10 @@ class Host:
         self._connected = None
         self._events = queue.Queue()
         self._dispatcher = None
+        # Set by close(): a handler still running must not open a new
+        # connection, whose events a second dispatcher would take, the
+        # stop sentinel among them, leaving close() waiting forever.
+        self._closed = False
 
     @property
     def uri(self):
@@ -131,6 +135,8 @@ class Host:
     def initialize(self):
         """Connect now, so a missing libvirtd fails the service start
         rather than its first request."""
+        with self._lock:
+            self._closed = False
         self.get_connection()
 
     def get_connection(self):
@@ -140,6 +146,9 @@ class Host:
         the next call tries again.
         """
         with self._lock:
+            if self._closed:
+                raise exception.HypervisorUnavailable(
+                    uri=self._uri, reason='the compute service is stopping')
             if self._conn is not None and self._lost_id == self._conn_id:
                 self._release(self._conn)
                 self._conn = None
@@ -150,6 +159,7 @@ class Host:
     def close(self):
         """Close the connection and stop delivering events."""
         with self._lock:
+            self._closed = True
             conn, self._conn = self._conn, None
             dispatcher, self._dispatcher = self._dispatcher, None
             if conn is not None:
@@ -165,7 +175,8 @@ class Host:
         try:
             conn = libvirt.open(self._uri)
         except libvirt.libvirtError as e:
-            self._set_connected(False, e.get_error_message())
+            self._set_connected(False, 'Failed to connect to libvirt: %s'
+                                % e.get_error_message())
             raise exception.HypervisorUnavailable(
                 uri=self._uri, reason=e.get_error_message())
         self._conn_id += 1
@@ -207,7 +218,11 @@ class Host:
                 LOG.exception('Handling libvirt event %s failed', args)
 
     def _set_connected(self, connected, reason):
-        """Tell conn_event_handler about changes only, not each retry."""
+        """Tell conn_event_handler about changes only, not each retry.
+
+        ``reason`` is in Nova's words: the compute service shows it as
+        its disabled_reason, where operators look for them.
+        """
         if connected == self._connected:
             return
         self._connected = connected
@@ -220,7 +235,7 @@ class Host:
         text = _CLOSE_REASONS.get(reason, 'reason %s' % reason)
         LOG.warning('Connection to libvirt at %s lost: %s', self._uri, text)
         self._lost_id = conn_id
-        self._set_connected(False, text)
+        self._set_connected(False, 'Connection to libvirt lost: %s' % text)
 
     def _on_lifecycle_event(self, conn, dom, event, detail, opaque):
         transition = _TRANSITIONS.get(event)

@@ -5,30 +5,26 @@ does (one writer transaction per call) and reads back what was stored
 through a separate reader session.
 """
 
-import shutil
-
 import pytest
 import sqlalchemy as sa
 
 from common.db import api_models as api
 from common.db import engines
 from common.db import migration
+from tests.unit import conftest as unit_conftest
 
 
 @pytest.fixture(scope='session')
 def _migrated_api_db(tmp_path_factory):
-    path = tmp_path_factory.mktemp('template') / 'api.db'
-    url = 'sqlite:///%s' % path
-    migration.db_sync(url, migration.API)
-    engines.get_engine(url).dispose()
-    return path
+    return unit_conftest.migrated_template(tmp_path_factory, 'api.db',
+                                           migration.API)
 
 
 @pytest.fixture
 def api_db(deployment, _migrated_api_db):
     """The deployment's API database, at the newest schema."""
-    shutil.copy(_migrated_api_db, deployment.api_url[len('sqlite:///'):])
-    return Database(deployment.api_url)
+    return Database(unit_conftest.copy_template(_migrated_api_db,
+                                                deployment.api_url))
 
 
 class Database:

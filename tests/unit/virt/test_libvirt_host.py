@@ -9,6 +9,7 @@ getting it back) is in tests/integration/test_libvirt_host.py.
 
 import shutil
 import threading
+import time
 import uuid
 
 import pytest
@@ -130,7 +131,8 @@ def test_unreachable_libvirtd_raises_and_is_reported(make_host, tmp_path):
             h.get_connection()
         # Told once that it is down, not at each attempt.
         [(connected, reason)] = conn_events.wait_for(1)
-        assert connected is False and reason
+        assert connected is False
+        assert reason.startswith('Failed to connect to libvirt: ')
     finally:
         h.close()
 
@@ -146,7 +148,8 @@ def test_lost_connection_is_replaced_on_next_call(make_host):
     assert second is not first
     assert second.isAlive()
     assert conn_events.wait_for(3) == [
-        (True, None), (False, 'end of file'), (True, None)]
+        (True, None), (False, 'Connection to libvirt lost: end of file'),
+        (True, None)]
 
 
 def test_close_callback_of_an_older_connection_is_ignored(make_host):
@@ -228,3 +231,31 @@ def test_no_events_after_close(make_host, guest):
     h.close()
     guest.create()
     assert events.wait_for(1, timeout=0.5) == []
+
+
+def test_close_waits_for_a_handler_that_asks_for_the_connection(
+        make_host, guest):
+    """A handler running while the service stops gets no new connection
+    (its events would go to a second dispatcher, which would take the
+    stop sentinel and leave close() waiting forever)."""
+    closing = threading.Event()
+    outcome = []
+
+    def handler(instance_uuid, transition):
+        closing.wait(10)
+        try:
+            h.get_connection()
+            outcome.append('connected')
+        except exception.HypervisorUnavailable as e:
+            outcome.append(str(e))
+
+    h = make_host(lifecycle_event_handler=handler)
+    h.initialize()
+    guest.create()
+    closer = threading.Thread(target=h.close)
+    closer.start()
+    time.sleep(0.2)  # close() has begun: it waits for the handler
+    closing.set()
+    closer.join(10)
+    assert not closer.is_alive()
+    assert len(outcome) == 1 and 'stopping' in outcome[0]
