@@ -17,6 +17,8 @@ says of the caller, as in Nova, so policy.yaml decides who is an
 administrator.
 """
 
+import json
+
 from keystonemiddleware import auth_token
 import webob.dec
 
@@ -90,8 +92,18 @@ class KeystoneContext:
             headers.get('X-Tenant-Id'),
             user_name=headers.get('X-User-Name'),
             project_name=headers.get('X-Project-Name'),
-            roles=roles, auth_token=headers.get('X-Auth-Token'))
+            roles=roles, auth_token=headers.get('X-Auth-Token'),
+            service_catalog=_service_catalog(headers))
         return req.get_response(self.application)
+
+
+def _service_catalog(headers):
+    """The catalog of auth_token's X-Service-Catalog (JSON), or none."""
+    try:
+        catalog = json.loads(headers.get('X-Service-Catalog') or '[]')
+    except ValueError:
+        return []
+    return catalog if isinstance(catalog, list) else []
 
 
 def pipeline(application):

@@ -1,6 +1,8 @@
 """The pipeline around the controllers: request ids, faults, noauth2,
 policy, routing errors."""
 
+import json
+
 from keystonemiddleware import auth_token
 from oslo_context import context as oslo_context
 from oslo_middleware import cors
@@ -134,9 +136,8 @@ def test_malformed_json_body_is_400(cloud):
     assert_fault(response, 400, 'badRequest', 'Malformed request body')
 
 
-def test_keystone_strategy_builds_context_from_auth_token_headers(
-        cloud, config):
-    config.config(auth_strategy='keystone', group='api')
+def _recording_app():
+    """An application behind KeystoneContext; the contexts it saw."""
     seen = []
 
     def app(environ, start_response):
@@ -144,6 +145,13 @@ def test_keystone_strategy_builds_context_from_auth_token_headers(
         start_response('204 No Content', [])
         return []
 
+    return seen, app
+
+
+def test_keystone_strategy_builds_context_from_auth_token_headers(
+        cloud, config):
+    config.config(auth_strategy='keystone', group='api')
+    seen, app = _recording_app()
     req = webob.Request.blank('/', headers={
         'X-User-Id': 'u1', 'X-Project-Id': 'p1', 'X-Roles': 'member,admin',
         'X-Identity-Status': 'Confirmed'})
@@ -156,6 +164,27 @@ def test_keystone_strategy_builds_context_from_auth_token_headers(
     anonymous = webob.Request.blank('/').get_response(
         auth.KeystoneContext(app))
     assert_fault(anonymous, 401, 'unauthorized')
+
+
+def test_keystone_context_keeps_the_catalog_nova_calls_into(cloud, config):
+    """nova-api and nova-compute find Glance in the caller's catalog;
+    services Nova never calls are dropped from the context."""
+    config.config(auth_strategy='keystone', group='api')
+    seen, app = _recording_app()
+    image = {'type': 'image', 'name': 'glance', 'endpoints': [
+        {'publicURL': 'http://glance:9292', 'region': 'RegionOne'}]}
+    identity = {'type': 'identity', 'name': 'keystone', 'endpoints': []}
+    headers = {'X-User-Id': 'u1', 'X-Project-Id': 'p1', 'X-Roles': 'member',
+               'X-Service-Catalog': json.dumps([image, identity])}
+    webob.Request.blank('/', headers=headers).get_response(
+        auth.KeystoneContext(app))
+    headers['X-Service-Catalog'] = '{not json'
+    webob.Request.blank('/', headers=headers).get_response(
+        auth.KeystoneContext(app))
+    assert seen[0].service_catalog == [image]
+    assert seen[0].from_dict(seen[0].to_dict()).service_catalog == [image]
+    assert seen[0].elevated().service_catalog == [image]
+    assert seen[1].service_catalog == []
 
 
 def test_keystone_strategy_puts_auth_token_in_front(cloud, config):
