@@ -50,6 +50,7 @@ class Cloud:
                     'osapi_compute_workers': 1}
         defaults.update(options)
         self.host = defaults['host']
+        self.api_address = defaults['osapi_compute_listen']
         self.deployment.write_conf(
             transport_url,
             extra='\n[DEFAULT]\n' +
@@ -132,9 +133,9 @@ class Cloud:
         headers = {'X-Auth-Token': token} if token else {}
         if version:
             headers['OpenStack-API-Version'] = 'compute %s' % version
-        return requests.request(
-            method, 'http://127.0.0.1:%d/v2.1%s' % (self.api_port, path),
-            headers=headers, timeout=30, **kwargs)
+        url = 'http://%s:%d/v2.1%s' % (self.api_address, self.api_port, path)
+        return requests.request(method, url, headers=headers, timeout=30,
+                                **kwargs)
 
     def wait_for_api(self):
         def answering():

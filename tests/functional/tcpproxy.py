@@ -7,16 +7,18 @@ import threading
 
 
 class TCPProxy:
-    """Forwards 127.0.0.1:<port> to ``upstream`` (host, port).
+    """Forwards ``listen``:<port> (127.0.0.1 by default) to ``upstream``
+    (host, port).
 
     ``cut()`` drops every open connection and refuses new ones (they are
     accepted and closed at once, as a server that is down or restarting
     would look); ``restore()`` forwards again.
     """
 
-    def __init__(self, upstream):
+    def __init__(self, upstream, listen='127.0.0.1'):
         self.upstream = upstream
-        self._listener = socket.create_server(('127.0.0.1', 0))
+        self.listen = listen
+        self._listener = socket.create_server((listen, 0))
         self.port = self._listener.getsockname()[1]
         self._lock = threading.Lock()
         self._open = []
@@ -25,7 +27,7 @@ class TCPProxy:
         threading.Thread(target=self._accept_loop, daemon=True).start()
 
     def url_netloc(self):
-        return '127.0.0.1:%d' % self.port
+        return '%s:%d' % (self.listen, self.port)
 
     def cut(self):
         with self._lock:
