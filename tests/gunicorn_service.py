@@ -20,20 +20,8 @@ import requests
 
 TOP = pathlib.Path(__file__).resolve().parents[1]
 
-# The services parse sys.argv with oslo.config when their application
-# is built: gunicorn's own arguments would kill every worker.  A worker
-# that exits while importing is booted again forever; an exception
-# instead makes gunicorn give up at once, and the fixture with it.
-WSGI_SHIM = '''\
-import sys
-
-sys.argv = sys.argv[:1]
-
-try:
-    from {module} import application  # noqa: F401
-except SystemExit as e:
-    raise RuntimeError('{module} exited while loading: %s' % e) from e
-'''
+# tools/wsgi_shim.py hides gunicorn's arguments from the services.
+WSGI_SHIM_DIR = TOP / 'tools'
 
 
 class ServiceError(AssertionError):
@@ -95,9 +83,6 @@ class GunicornService:
 
     def serve(self, sock):
         """gunicorn on an inherited socket: no race for the port."""
-        shim = '%s_shim' % self.name
-        (self.workdir / (shim + '.py')).write_text(
-            WSGI_SHIM.format(module=self.module))
         log = self.workdir / 'gunicorn.log'
         args = [str(self.bin('gunicorn')),
                 '--bind', 'fd://%d' % sock.fileno(),
@@ -105,12 +90,14 @@ class GunicornService:
                 '--threads', str(self.threads),
                 '--no-control-socket',
                 '--chdir', str(self.workdir),
+                '--pythonpath', str(WSGI_SHIM_DIR),
                 '--error-logfile', str(log),
                 '--access-logfile', str(log),
                 '--graceful-timeout', '5',
-                shim + ':application']
+                'wsgi_shim:application']
         self.proc = subprocess.Popen(
-            args, env=dict(os.environ, **self.env), pass_fds=[sock.fileno()],
+            args, env=dict(os.environ, WSGI_APPLICATION_MODULE=self.module,
+                           **self.env), pass_fds=[sock.fileno()],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, start_new_session=True)
 
