@@ -75,6 +75,7 @@ load_passwords() {
     . "$file"
     export AIO_ADMIN_PASSWORD=$ADMIN_PASSWORD AIO_NOVA_PASSWORD=$NOVA_PASSWORD
     export AIO_GLANCE_PASSWORD=$GLANCE_PASSWORD
+    TRANSPORT_URL=rabbit://guest:guest@127.0.0.1:5672/${RABBIT_VHOST#/}
 }
 
 authtoken_section() {
@@ -108,12 +109,10 @@ write_configs() {
 }
 
 write_nova_conf() {
-    local vhost=${RABBIT_VHOST#/}
-    local db="mysql+pymysql://nova:$DB_PASSWORD@127.0.0.1"
     {
         cat <<CONF
 [DEFAULT]
-transport_url = rabbit://guest:guest@127.0.0.1:5672/$vhost
+transport_url = $TRANSPORT_URL
 state_path = $STATE/lib
 log_dir = $NOVA_LOGDIR
 my_ip = $HOST_IP
@@ -129,10 +128,10 @@ metadata_listen_port = $METADATA_PORT
 auth_strategy = keystone
 
 [api_database]
-connection = $db/${DB_PREFIX}nova_api?charset=utf8mb4
+connection = $(db_url nova_api)
 
 [database]
-connection = $db/${DB_PREFIX}nova?charset=utf8mb4
+connection = $(db_url nova)
 
 [conductor]
 # One process is plenty on one host, and saves ~60 MiB per worker.
@@ -252,15 +251,38 @@ GRANT ALL PRIVILEGES ON $DB_PREFIX$name.* TO $user;
     mysql -uroot -h127.0.0.1 <<<"$sql"
 }
 
-create_cell1() {
-    # Not grep -q: quitting at the first match breaks nova-manage's pipe.
-    "${MANAGE[@]}" cell_v2 list_cells | grep ' cell1 ' >/dev/null && return 0
-    "${MANAGE[@]}" cell_v2 create_cell --name=cell1 --verbose
+db_url() {
+    echo "mysql+pymysql://nova:$DB_PASSWORD@127.0.0.1/$DB_PREFIX$1?charset=utf8mb4"
 }
 
+cell_uuid() {
+    # Not grep: quitting at the first match breaks nova-manage's pipe.
+    "${MANAGE[@]}" cell_v2 list_cells |
+        awk -F'|' -v name="$1" '$2 ~ "^ *" name " *$" {gsub(/ /, "", $3); print $3}'
+}
+
+# A run after the state folder was removed has new passwords: the
+# mappings made before get the new URLs.
 map_cell0() {
-    "${MANAGE[@]}" cell_v2 map_cell0 --database_connection \
-        "mysql+pymysql://nova:$DB_PASSWORD@127.0.0.1/${DB_PREFIX}nova_cell0?charset=utf8mb4"
+    local uuid
+    uuid=$(cell_uuid cell0)
+    if [ -n "$uuid" ]; then
+        "${MANAGE[@]}" cell_v2 update_cell --cell_uuid "$uuid" \
+            --database_connection "$(db_url nova_cell0)"
+    else
+        "${MANAGE[@]}" cell_v2 map_cell0 --database_connection "$(db_url nova_cell0)"
+    fi
+}
+
+create_cell1() {
+    local uuid
+    uuid=$(cell_uuid cell1)
+    if [ -n "$uuid" ]; then
+        "${MANAGE[@]}" cell_v2 update_cell --cell_uuid "$uuid" \
+            --transport-url "$TRANSPORT_URL" --database_connection "$(db_url nova)"
+    else
+        "${MANAGE[@]}" cell_v2 create_cell --name=cell1 --verbose
+    fi
 }
 
 rabbit_vhost() {
@@ -295,6 +317,11 @@ serve() {
     # application under gunicorn, in the background.
     local name=$1 venv=$2 module=$3 port=$4 workers=$5 threads=$6
     running "$name" && return 0
+    if (exec 3<>"/dev/tcp/$HOST_IP/$port") 2>/dev/null; then
+        echo "$HOST_IP:$port is taken by another program (not ours:" \
+            "no live $RUN/$name.pid); stop it or set AIO_${name^^}_PORT" >&2
+        return 1
+    fi
     WSGI_APPLICATION_MODULE=$module "$venv/bin/gunicorn" --daemon \
         --pid "$RUN/$name.pid" --bind "$HOST_IP:$port" \
         --workers "$workers" --threads "$threads" --no-control-socket \
@@ -303,6 +330,7 @@ serve() {
         --access-logfile "$NOVA_LOGDIR/$name-access.log" \
         wsgi_shim:application
     "${AIO_CLOUD[@]}" wait "http://$HOST_IP:$port/" 120
+    running "$name"
 }
 
 done_for() {
