@@ -7,7 +7,9 @@ through the conductor.  It never touches a database:
 every state change of a server is a call to nova-conductor, most of
 them conditional on the states the server is expected to be in, so
 that two actors (the API, this host, a lifecycle event) never
-overwrite each other's work.
+overwrite each other's work.  Power-state sync (power_sync.py),
+snapshots (snapshot.py) and rebuild/rescue (rebuild_rescue.py) are
+mixins of the manager, each a module of its own.
 """
 
 
@@ -23,7 +25,9 @@ from common import exception
 from common import glance
 from common import states
 from nova_compute import power_sync
+from nova_compute import rebuild_rescue
 from nova_compute import resource_tracker
+from nova_compute import snapshot
 from nova_compute import utils
 from nova_compute.power_actions import PAUSE
 from nova_compute.power_actions import REBOOT_HARD
@@ -33,14 +37,15 @@ from nova_compute.power_actions import START
 from nova_compute.power_actions import STOP
 from nova_compute.power_actions import SUSPEND
 from nova_compute.power_actions import UNPAUSE
-from nova_compute.power_actions import PowerAction
 from nova_conductor import rpcapi as conductor_rpcapi
 
 CONF = conf.CONF
 LOG = logging.getLogger(__name__)
 
 
-class ComputeManager(power_sync.PowerSync, periodic_task.PeriodicTasks):
+class ComputeManager(power_sync.PowerSync, snapshot.Snapshots,
+                     rebuild_rescue.RebuildRescue,
+                     periodic_task.PeriodicTasks):
     """Runs the guests of ``host`` on ``driver``.
 
     ``service`` is the common.service.Service running this manager, set
@@ -387,89 +392,6 @@ class ComputeManager(power_sync.PowerSync, periodic_task.PeriodicTasks):
             context, instance['uuid'], event, 'Error',
             exc_tb=utils.traceback_text(error))
 
-
-    # --- snapshots ----------------------------------------------------------
-    # The API created the image (queued), set the task_state
-    # image_snapshot_pending and recorded createImage; the host moves the
-    # task through Nova's image_snapshot, image_pending_upload (the disk
-    # is being extracted) and image_uploading, each step conditional on
-    # the one before so that a delete arriving meanwhile wins.  The
-    # vm_state does not change.
-
-    def snapshot_instance(self, context, instance, image_id):
-        """Upload the guest's root disk as the data of ``image_id``; a
-        failure leaves a fault, an Error event and no image."""
-        with utils.locked(instance['uuid']):
-            if not self._begin_action(context, instance, SNAPSHOT):
-                self._delete_image(context, image_id)
-                return
-            try:
-                self._snapshot(context, instance, image_id)
-            except Exception as error:
-                self._snapshot_failed(context, instance, image_id, error)
-                return
-        LOG.info('Instance %s: snapshot %s uploaded from %s',
-                 instance['uuid'], image_id, self.host)
-
-    def _snapshot(self, context, instance, image_id):
-        self._snapshot_task(context, instance, states.IMAGE_PENDING_UPLOAD)
-
-        def upload(image_id, metadata, data):
-            """The driver's disk: its formats on the image, then the
-            data (Glance takes the formats only while it is queued)."""
-            self._snapshot_task(context, instance, states.IMAGE_UPLOADING)
-            self.image_api.update(context, image_id, metadata)
-            self.image_api.upload(context, image_id, data)
-
-        self.driver.snapshot(context, utils.guest(instance), image_id,
-                             upload)
-        self.conductor.instance_update(
-            context, instance['uuid'], {'task_state': None},
-            expected={'task_state': [states.IMAGE_UPLOADING]},
-            event={'event': SNAPSHOT.event, 'result': 'Success'})
-
-    def _snapshot_task(self, context, instance, task_state):
-        """Move the snapshot on to ``task_state`` from the step before."""
-        previous = _SNAPSHOT_STEPS[_SNAPSHOT_STEPS.index(task_state) - 1]
-        self.conductor.instance_update(
-            context, instance['uuid'], {'task_state': task_state},
-            expected={'task_state': [previous]})
-
-    def _snapshot_failed(self, context, instance, image_id, error):
-        """The queued image goes; a server whose task was taken over
-        meanwhile (a delete, waiting for our lock) needs nothing more,
-        any other failure is the server's fault and its task_state goes
-        back to None."""
-        self._delete_image(context, image_id)
-        if isinstance(error, exception.UnexpectedTaskStateError):
-            LOG.info('Instance %s: snapshot %s abandoned: %s',
-                     instance['uuid'], image_id, utils.error_message(error))
-            self._event_failed(context, instance, SNAPSHOT.event, error)
-            return
-        LOG.error('Instance %s: snapshot %s failed: %s', instance['uuid'],
-                  image_id, utils.error_message(error))
-        self._fault_create(context, instance['uuid'], error)
-        try:
-            self.conductor.instance_update(
-                context, instance['uuid'], {'task_state': None},
-                expected={'task_state': list(_SNAPSHOT_STEPS[1:])},
-                event={'event': SNAPSHOT.event, 'result': 'Error',
-                       'exc_tb': utils.traceback_text(error)})
-        except (exception.InstanceNotFound,
-                exception.UnexpectedTaskStateError):
-            self._event_failed(context, instance, SNAPSHOT.event, error)
-
-    def _delete_image(self, context, image_id):
-        """Remove a snapshot's image that will not get its data."""
-        try:
-            self.image_api.delete(context, image_id)
-        except exception.ImageNotFound:
-            pass
-        except Exception as e:
-            LOG.warning('Image %s of a failed snapshot not deleted: %s',
-                        image_id, utils.error_message(e))
-
-
     # --- consoles (1.3) -----------------------------------------------------
 
     @messaging.expected_exceptions(exception.ConsoleTypeInvalid,
@@ -505,84 +427,7 @@ class ComputeManager(power_sync.PowerSync, periodic_task.PeriodicTasks):
                     access_url=console_auth.access_url(base, console_type,
                                                        token))
 
-    # --- rebuild, rescue, diagnostics (1.3) ---------------------------------
-    # The API set the task_state (rebuilding, rescuing, unrescuing) and
-    # recorded the action; as for power actions, each step here is
-    # conditional on the one before so that a delete arriving meanwhile
-    # wins.
-
-    def rebuild_instance(self, context, instance, image, admin_password,
-                         preserve_ephemeral=False):
-        """Replace the guest by one spawned from ``image``: Nova's
-        rebuilding -> rebuild_block_device_mapping -> rebuild_spawning.
-        A stopped server ends stopped; a failure is an ERROR with the
-        reason as its fault."""
-        with utils.locked(instance['uuid']):
-            if not self._begin_action(context, instance, REBUILD):
-                return
-            guest = utils.guest(instance)
-            try:
-                self._rebuild(context, instance, guest, image,
-                              admin_password, preserve_ephemeral)
-            except Exception as error:
-                self._rebuild_failed(context, instance, error)
-                return
-        LOG.info('Instance %s rebuilt on %s from image %s', instance['uuid'],
-                 self.host, image['id'])
-
-    def _rebuild(self, context, instance, guest, image, admin_password,
-                 preserve_ephemeral):
-        self.conductor.instance_update(
-            context, instance['uuid'], {'task_state': states.REBUILD_SPAWNING},
-            expected={'task_state': [states.REBUILD_BLOCK_DEVICE_MAPPING]})
-        stopped = instance['vm_state'] == states.STOPPED
-        self.driver.rebuild(context, guest, image, admin_password,
-                            preserve_ephemeral=preserve_ephemeral,
-                            power_on=not stopped)
-        values = {'vm_state': states.STOPPED if stopped else states.ACTIVE,
-                  'task_state': None,
-                  'power_state': self._power_state(guest),
-                  'launched_at': timeutils.utcnow()}
-        noted = {k: v for k, v in guest.system_metadata.items()
-                 if instance['system_metadata'].get(k) != v}
-        if noted:
-            values['system_metadata'] = noted
-        self.conductor.instance_update(
-            context, instance['uuid'], values,
-            expected={'task_state': [states.REBUILD_SPAWNING]},
-            event={'event': REBUILD.event, 'result': 'Success'})
-
-    def _rebuild_failed(self, context, instance, error):
-        """ERROR with a fault, as Nova leaves a failed rebuild (the old
-        guest is gone already); a delete that took over settles it."""
-        LOG.error('Instance %s: rebuild failed: %s', instance['uuid'],
-                  utils.error_message(error))
-        if not isinstance(error, (exception.InstanceNotFound,
-                                  exception.UnexpectedTaskStateError)):
-            self._fault_create(context, instance['uuid'], error)
-        try:
-            self.conductor.instance_update(
-                context, instance['uuid'],
-                {'vm_state': states.ERROR, 'task_state': None},
-                expected={'task_state': [states.REBUILD_BLOCK_DEVICE_MAPPING,
-                                         states.REBUILD_SPAWNING]},
-                event={'event': REBUILD.event, 'result': 'Error',
-                       'exc_tb': utils.traceback_text(error)})
-        except (exception.InstanceNotFound,
-                exception.UnexpectedTaskStateError):
-            self._event_failed(context, instance, REBUILD.event, error)
-
-    def rescue_instance(self, context, instance, rescue_password,
-                        rescue_image):
-        """Boot ``rescue_image`` with the server's disk attached second;
-        a failure leaves the server as it was, with a fault."""
-        self._power_action(context, instance, RESCUE, lambda guest: (
-            self.driver.rescue(context, guest, rescue_image,
-                               rescue_password)))
-
-    def unrescue_instance(self, context, instance):
-        self._power_action(context, instance, UNRESCUE, lambda guest: (
-            self.driver.unrescue(context, guest)))
+    # --- diagnostics (1.3) --------------------------------------------------
 
     @messaging.expected_exceptions(exception.InstanceInvalidState,
                                    exception.InstanceNotFound)
@@ -625,19 +470,6 @@ class ComputeVirtAPI:
 
 
 BUILD_EVENT = 'compute__do_build_and_run_instance'
-# The snapshot's start as the power actions start: the API's task_state
-# moved on to image_snapshot with the event (its vm_state is unused).
-SNAPSHOT = PowerAction('compute_snapshot_instance',
-                       states.IMAGE_SNAPSHOT_PENDING, None,
-                       states.IMAGE_SNAPSHOT)
-REBUILD = PowerAction('compute_rebuild_instance', states.REBUILDING,
-                      states.ACTIVE, states.REBUILD_BLOCK_DEVICE_MAPPING)
-RESCUE = PowerAction('compute_rescue_instance', states.RESCUING,
-                     states.RESCUED)
-UNRESCUE = PowerAction('compute_unrescue_instance', states.UNRESCUING,
-                       states.ACTIVE)
-_SNAPSHOT_STEPS = (states.IMAGE_SNAPSHOT_PENDING, states.IMAGE_SNAPSHOT,
-                   states.IMAGE_PENDING_UPLOAD, states.IMAGE_UPLOADING)
 TERMINATE_EVENT = 'compute_terminate_instance'
 SHUTDOWN_TIMEOUT_KEY = 'image_os_shutdown_timeout'
 

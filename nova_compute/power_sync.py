@@ -19,6 +19,7 @@ from common import conf
 from common import context as nova_context
 from common import exception
 from common import states
+from nova_compute import snapshot
 from nova_compute import utils
 from nova_compute.power_actions import INTERRUPTED_ACTIONS
 from nova_compute.power_actions import REBOOT_HARD
@@ -39,9 +40,7 @@ TRANSITION_POWER_STATES = {
 
 # Tasks a start-up does not run again -> what the server becomes.
 ABANDONED_TASKS = {
-    **dict.fromkeys((states.IMAGE_SNAPSHOT_PENDING, states.IMAGE_SNAPSHOT,
-                     states.IMAGE_PENDING_UPLOAD, states.IMAGE_UPLOADING),
-                    {}),
+    **dict.fromkeys(snapshot.SNAPSHOT_STEPS, {}),
     **dict.fromkeys((states.REBUILDING, states.REBUILD_BLOCK_DEVICE_MAPPING,
                      states.REBUILD_SPAWNING), {'vm_state': states.ERROR}),
 }
