@@ -109,12 +109,12 @@ RESCUE = PowerTask('rescue', (states.ACTIVE, states.STOPPED, states.ERROR),
                    _IDLE, states.RESCUING, 'rescue_instance')
 UNRESCUE = PowerTask('unrescue', (states.RESCUED,), _IDLE,
                      states.UNRESCUING, 'unrescue_instance')
-# Image properties a snapshot does not inherit from its server's image:
-# the defaults of Nova's [DEFAULT] non_inheritable_image_properties and
-# the encryption key of a volume image, which belongs to the original.
+# Image properties a snapshot never inherits from its server's image,
+# besides [DEFAULT] non_inheritable_image_properties: the signature of
+# the original's data and the encryption key of a volume image, both of
+# which belong to the original.
 NON_INHERITABLE_IMAGE_PROPERTIES = frozenset((
-    'cache_in_nova', 'bittorrent', 'img_signature_hash_method',
-    'img_signature', 'img_signature_key_type',
+    'img_signature_hash_method', 'img_signature', 'img_signature_key_type',
     'img_signature_certificate_uuid', 'cinder_encryption_key_id',
     'cinder_encryption_key_deletion_policy'))
 # Glance keeps these for itself and refuses an image that sets them.
@@ -620,6 +620,7 @@ def _snapshot_image_meta(ctxt, record, name, extra_properties):
     properties = {
         key: value for key, value in inherited.items()
         if key not in NON_INHERITABLE_IMAGE_PROPERTIES and
+        key not in CONF.non_inheritable_image_properties and
         key not in _SNAPSHOT_FORMAT_KEYS and
         not key.startswith(GLANCE_RESERVED_PREFIX)}
     properties.update(instance_uuid=record['uuid'],

@@ -466,8 +466,19 @@ cells first, keeping whole cells free for large guests.
 """),
 ]
 
+snapshot_opts = [
+    cfg.ListOpt(
+        'non_inheritable_image_properties',
+        default=['cache_in_nova', 'bittorrent'],
+        help="""
+Properties of a server's image that a snapshot of the server does not
+copy (createImage). The image signature properties and a volume
+image's encryption key are never copied, whatever this says.
+"""),
+]
+
 DEFAULT_OPTS = (driver_opts + resource_opts + manager_opts + interval_opts
-                + timeout_opts + running_deleted_opts)
+                + timeout_opts + running_deleted_opts + snapshot_opts)
 
 
 def register_opts(conf):

@@ -93,6 +93,21 @@ def test_create_image_makes_the_snapshot(cloud, compute, images):
         ['createImage'], [('compute_snapshot_instance', 'Success')])
 
 
+def test_non_inheritable_image_properties_is_the_operators_list(
+        cloud, compute, images, config):
+    """The option replaces Nova's default list (cache_in_nova,
+    bittorrent); the image signature is never inherited."""
+    config.config(non_inheritable_image_properties=['os_type'])
+    uuid = _snapshot_server(cloud, compute)
+    response = _create_image(cloud, uuid)
+    assert response.status_int == 202, response.text
+    assert _wait_settled(cloud, uuid) == ('active', None, 1)
+    properties = images.images[response.json['image_id']]['properties']
+    assert properties['cache_in_nova'] == 'True'
+    assert 'os_type' not in properties
+    assert 'img_signature' not in properties
+
+
 def test_before_245_the_answer_is_a_location(cloud, compute,
                                              images):
     uuid = _snapshot_server(cloud, compute)
