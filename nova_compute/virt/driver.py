@@ -153,6 +153,13 @@ class ComputeDriver:
         the guest is gone."""
         raise NotImplementedError()
 
+    def snapshot(self, context, instance, image_id, upload):
+        """The guest's root disk as the data of image ``image_id``:
+        ``upload(image_id, metadata, data)`` stores the file object
+        ``data`` with the image ``metadata`` (disk_format,
+        container_format) the disk needs."""
+        raise NotImplementedError()
+
     # --- rebuild, rescue, diagnostics ---
 
     def rebuild(self, context, instance, image_meta, admin_password,
