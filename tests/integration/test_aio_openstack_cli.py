@@ -18,8 +18,10 @@ import sys
 import uuid
 
 import pytest
+import requests
 
 from tests.functional import daemons
+from tests.functional import vnc
 from tests.integration import guest_image
 
 try:
@@ -151,6 +153,11 @@ def test_aio_ends_with_a_booted_server_and_its_console_url(aio):
         'ACTIVE', aio.host)
     log = aio.openstack('console', 'log', 'show', 'aio-demo').stdout
     assert guest_image.MARKER in log
+    # What a browser gets: noVNC's page, then the guest's screen (its
+    # QEMU names the domain in the RFB handshake).
+    page = requests.get(url, timeout=30)
+    assert page.status_code == 200 and 'noVNC' in page.text
+    assert aio.domain_prefix + demo['id'] in vnc.desktop_name(url)
 
 
 def test_openstack_cli_lists_what_the_operator_expects(aio):
