@@ -198,7 +198,7 @@ def test_server_lifecycle_through_the_openstack_cli(aio):
     assert aio.server('cli-server')['OS-EXT-STS:power_state'] == 4  # SHUTDOWN
     aio.openstack('server', 'start', 'cli-server')
     aio.wait_status('cli-server', 'ACTIVE')
-    aio.openstack('server', 'reboot', '--hard', 'cli-server')
+    aio.openstack('server', 'reboot', 'cli-server')  # SOFT, the default
     aio.wait_status('cli-server', 'ACTIVE')
     actions = [a['Action'] for a in aio.json(
         'server', 'event', 'list', 'cli-server')]
