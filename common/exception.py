@@ -182,6 +182,10 @@ class InvalidInput(Invalid):
     msg_fmt = 'Invalid input received: %(reason)s'
 
 
+class NetworkNotFound(NotFound):
+    msg_fmt = 'Network %(network_id)s could not be found.'
+
+
 class FlavorNotFound(NotFound):
     msg_fmt = 'Flavor %(flavor_id)s could not be found.'
 

@@ -20,6 +20,7 @@ from nova_api.controllers import hypervisors
 from nova_api.controllers import instance_actions
 from nova_api.controllers import keypairs
 from nova_api.controllers import limits
+from nova_api.controllers import networks
 from nova_api.controllers import quota_classes
 from nova_api.controllers import quota_sets
 from nova_api.controllers import remote_consoles
@@ -44,6 +45,7 @@ Hypervisors = hypervisors.HypervisorsController
 InstanceActions = instance_actions.InstanceActionsController
 Keypairs = keypairs.KeypairController
 Limits = limits.LimitsController
+Networks = networks.NetworksController
 QuotaClassSets = quota_classes.QuotaClassSetsController
 QuotaSets = quota_sets.QuotaSetsController
 RemoteConsoles = remote_consoles.RemoteConsolesController
@@ -101,6 +103,9 @@ ROUTES = (
     ('GET', '/os-availability-zone/detail', AvailabilityZones, 'detail'),
 
     ('GET', '/os-console-auth-tokens/{id}', ConsoleAuthTokens, 'show'),
+
+    ('GET', '/os-networks', Networks, 'index'),
+    ('GET', '/os-networks/{id}', Networks, 'show'),
 
     ('GET', '/os-hypervisors', Hypervisors, 'index'),
     ('GET', '/os-hypervisors/detail', Hypervisors, 'detail'),

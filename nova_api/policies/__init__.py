@@ -22,6 +22,7 @@ from nova_api.policies import instance_actions
 from nova_api.policies import keypairs
 from nova_api.policies import limits
 from nova_api.policies import lock_server
+from nova_api.policies import networks
 from nova_api.policies import pause_server
 from nova_api.policies import quota_class_sets
 from nova_api.policies import quota_sets
@@ -43,7 +44,7 @@ AREAS = (
     base, aggregates, availability_zone, console_auth_tokens,
     console_output, extended_server_attributes, extensions, flavor_access,
     flavor_extra_specs, flavor_manage, hypervisors, instance_actions,
-    keypairs, limits, lock_server, pause_server, quota_class_sets,
+    keypairs, limits, lock_server, networks, pause_server, quota_class_sets,
     quota_sets, remote_consoles, rescue, server_diagnostics,
     server_external_events, server_groups,
     server_metadata, server_tags, servers, services, simple_tenant_usage,

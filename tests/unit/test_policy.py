@@ -81,6 +81,8 @@ EXPECTED = {
     'os_compute_api:os-keypairs:show': OWNER_OR_ADMIN,
     'os_compute_api:limits': ANYONE,
     'os_compute_api:limits:other_project': ADMIN,
+    'os_compute_api:os-networks:list': READER_OR_ADMIN,
+    'os_compute_api:os-networks:view': READER_OR_ADMIN,
     'os_compute_api:os-quota-sets:show': READER_OR_ADMIN,
     'os_compute_api:os-quota-sets:update': ADMIN,
     'os_compute_api:os-quota-sets:defaults': ANYONE,
