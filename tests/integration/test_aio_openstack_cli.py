@@ -215,6 +215,17 @@ def test_server_lifecycle_through_the_openstack_cli(aio):
     assert 'No Server found for cli-server' in gone.stderr
 
 
+def test_a_network_by_name_is_not_found_without_a_network_service(aio):
+    """--network names a network; there is none here (--no-network boots
+    without one), and the CLI says so, as against a real Nova."""
+    refused = aio.openstack('server', 'create', '--image', 'novaclone-guest',
+                            '--flavor', 'm1.tiny', '--network', 'none',
+                            'no-such-network', check=False)
+    assert refused.returncode != 0
+    assert 'none not found' in refused.stderr
+    assert aio.json('server', 'list', '--name', 'no-such-network') == []
+
+
 def test_running_aio_again_reuses_the_cloud(aio):
     demo = aio.server('aio-demo')
     again = aio.run()
