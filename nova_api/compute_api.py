@@ -34,6 +34,7 @@ from nova_api import base
 from nova_api import flavor_api
 from nova_api import host_api
 from nova_api import policy
+from nova_api import server_images
 from nova_api import server_states
 from nova_compute import rpcapi as compute_rpcapi
 from nova_conductor import rpcapi as conductor_rpcapi
@@ -109,21 +110,6 @@ RESCUE = PowerTask('rescue', (states.ACTIVE, states.STOPPED, states.ERROR),
                    _IDLE, states.RESCUING, 'rescue_instance')
 UNRESCUE = PowerTask('unrescue', (states.RESCUED,), _IDLE,
                      states.UNRESCUING, 'unrescue_instance')
-# Image properties a snapshot never inherits from its server's image,
-# besides [DEFAULT] non_inheritable_image_properties: the signature of
-# the original's data and the encryption key of a volume image, both of
-# which belong to the original.
-NON_INHERITABLE_IMAGE_PROPERTIES = frozenset((
-    'img_signature_hash_method', 'img_signature', 'img_signature_key_type',
-    'img_signature_certificate_uuid', 'cinder_encryption_key_id',
-    'cinder_encryption_key_deletion_policy'))
-# Glance keeps these for itself and refuses an image that sets them.
-GLANCE_RESERVED_PREFIX = 'os_glance_'
-# system_metadata image_* keys that are image attributes, not
-# properties; the disk and container formats are left to the host,
-# which may convert the disk.
-_SNAPSHOT_SIZE_KEYS = ('min_ram', 'min_disk')
-_SNAPSHOT_FORMAT_KEYS = ('disk_format', 'container_format')
 # The console cannot be read from a guest going away or moving.
 _NO_CONSOLE_TASKS = (states.DELETING, states.MIGRATING)
 # A console is the guest's VNC server: its QEMU must be running.
@@ -478,7 +464,6 @@ class API(base.APIBase):
         return self.compute_rpc.get_vnc_console(
             ctxt, record['host'], record, console_type)['access_url']
 
-
     # --- snapshots (createImage) ---------------------------------------------
 
     def check_image_metadata_quota(self, ctxt, metadata):
@@ -500,7 +485,7 @@ class API(base.APIBase):
             raise exception.InstanceIsLocked(instance_uuid=record['uuid'])
         _check_states(record, SNAPSHOT)
         _check_host(record)
-        image = self.image_api.create(ctxt, _snapshot_image_meta(
+        image = self.image_api.create(ctxt, server_images.snapshot_image_meta(
             ctxt, record, name, extra_properties))
         try:
             instance = self.conductor.instance_update(
@@ -547,7 +532,8 @@ class API(base.APIBase):
         values.update(image_ref=image['id'],
                       kernel_id=image['properties'].get('kernel_id') or '',
                       ramdisk_id=image['properties'].get('ramdisk_id') or '',
-                      system_metadata=_rebuilt_system_metadata(record, image))
+                      system_metadata=server_images.rebuilt_system_metadata(
+                          record, image))
         password = request.get('adminPass') or _generate_password()
         self.power_action(
             ctxt, record, REBUILD, values=values, image=image,
@@ -559,13 +545,16 @@ class API(base.APIBase):
                 ctxt, record['uuid'], request['metadata'], delete=True)
         return password
 
-    def rescue(self, ctxt, record, password, rescue_image_ref=None):
+    def rescue(self, ctxt, record, password=None, rescue_image_ref=None):
         """Start booting the server from a rescue image (its own image
-        unless ``rescue_image_ref``), its disk attached second."""
+        unless ``rescue_image_ref``), its disk attached second; the
+        rescue guest's password (``password``, or a generated one)."""
         image = self._image(ctxt, rescue_image_ref or record['image_ref'],
                             record['flavor'])
+        password = password or _generate_password()
         self.power_action(ctxt, record, RESCUE, rescue_password=password,
                           rescue_image=image)
+        return password
 
     def unrescue(self, ctxt, record):
         self.power_action(ctxt, record, UNRESCUE)
@@ -576,11 +565,6 @@ class API(base.APIBase):
         _check_host(record)
         return self.compute_rpc.get_instance_diagnostics(
             ctxt, record['host'], record)
-
-    @staticmethod
-    def generate_password():
-        return _generate_password()
-
 
 class QuotaRefused(exception.NovaException):
     """Over a quota (403), with Nova's wording."""
@@ -602,34 +586,6 @@ def _check_states(record, task):
                                           'task_state', record['task_state'])
 
 
-def _snapshot_image_meta(ctxt, record, name, extra_properties):
-    """The new image of a snapshot, as Nova makes it: private, with the
-    server's image's properties (its system_metadata ``image_*``:
-    kernel_id, ramdisk_id, os_type, base_image_ref ...) but those not
-    inherited, the snapshot's own (instance_uuid, user_id, image_type)
-    and last the request's metadata."""
-    prefix = instance_record.IMAGE_PREFIX
-    inherited = {key[len(prefix):]: value for key, value in
-                 (record.get('system_metadata') or {}).items()
-                 if key.startswith(prefix)}
-    meta = {'name': name, 'visibility': 'private'}
-    for key in _SNAPSHOT_SIZE_KEYS:
-        value = inherited.pop(key, None)
-        if value:
-            meta[key] = int(value)
-    properties = {
-        key: value for key, value in inherited.items()
-        if key not in NON_INHERITABLE_IMAGE_PROPERTIES and
-        key not in CONF.non_inheritable_image_properties and
-        key not in _SNAPSHOT_FORMAT_KEYS and
-        not key.startswith(GLANCE_RESERVED_PREFIX)}
-    properties.update(instance_uuid=record['uuid'],
-                      user_id=str(ctxt.user_id), image_type='snapshot')
-    properties.update(extra_properties or {})
-    meta['properties'] = properties
-    return meta
-
-
 # What a rebuild request may change of the record: body key -> column.
 _REBUILD_FIELDS = {'name': 'display_name',
                    'description': 'display_description',
@@ -642,17 +598,6 @@ def _rebuild_changes(request):
               if key in request}
     if 'OS-DCF:diskConfig' in request:
         values['auto_disk_config'] = request['OS-DCF:diskConfig'] == 'AUTO'
-    return values
-
-
-def _rebuilt_system_metadata(record, image):
-    """The image_* system metadata of the new image; the old image's
-    other properties removed, but the machine type the host pinned."""
-    prefix = instance_record.IMAGE_PREFIX
-    kept = (prefix + 'hw_machine_type',)
-    values = {key: None for key in record.get('system_metadata') or {}
-              if key.startswith(prefix) and key not in kept}
-    values.update(instance_record.image_properties(image))
     return values
 
 

@@ -32,10 +32,9 @@ class RescueController(base.APIBase):
     def _rescue(self, req, id, body):
         record = self.authorized_record(req, id, RESCUE)
         request = body['rescue'] or {}
-        password = (request.get('adminPass') or
-                    self.compute_api.generate_password())
-        self.compute_api.rescue(req.nova_context, record, password,
-                                request.get('rescue_image_ref'))
+        password = self.compute_api.rescue(
+            req.nova_context, record, request.get('adminPass'),
+            request.get('rescue_image_ref'))
         if CONF.api.enable_instance_password:
             return actions.ok({'adminPass': password})
         return actions.ok({})

@@ -7,6 +7,7 @@ free port with ``[api] auth_strategy = noauth2`` (token
 ``admin:admin``).
 """
 
+import contextlib
 import os
 import signal
 import socket
@@ -21,6 +22,7 @@ from common import service
 from common.db import engines
 from common.db import main_models as main
 from tests import fixtures
+from tests.functional import rabbit
 
 ADMIN_TOKEN = 'admin:admin'
 
@@ -152,6 +154,18 @@ class Cloud:
             return wait_for(predicate, timeout, interval)
         except AssertionError as e:
             raise AssertionError('%s\n%s' % (e, self.logs())) from None
+
+
+@contextlib.contextmanager
+def cloud(directory, mysql_db, **options):
+    """A Cloud on a RabbitMQ virtual host of its own; every daemon it
+    started is stopped when the block ends, however it ends."""
+    with rabbit.vhost() as transport_url:
+        c = Cloud(directory, mysql_db, transport_url, **options)
+        try:
+            yield c
+        finally:
+            c.stop_all()
 
 
 def wait_for(predicate, timeout=60, interval=0.5):

@@ -22,7 +22,6 @@ from tempest.lib.api_schema.response.compute.v2_99 import servers as v299
 from common.db import engines
 from common.db import main_models as main
 from tests.functional import daemons
-from tests.functional import rabbit
 from tests.functional import test_servers
 from tests.functional import vnc
 
@@ -45,14 +44,10 @@ def vnc_server():
 def cloud(tmp_path_factory, module_mysql_db, glance, vnc_server):
     """Two hosts: 'compute' makes tokens of the default lifetime,
     'shortttl' of SHORT_TTL seconds; nova-novncproxy on a free port."""
-    with rabbit.vhost() as transport_url:
-        c = daemons.Cloud(tmp_path_factory.mktemp('consoles'),
-                          module_mysql_db, transport_url)
-        try:
-            _start(c, glance, vnc_server)
-            yield c
-        finally:
-            c.stop_all()
+    with daemons.cloud(tmp_path_factory.mktemp('consoles'),
+                       module_mysql_db) as c:
+        _start(c, glance, vnc_server)
+        yield c
 
 
 def _start(c, glance, vnc_server):

@@ -20,7 +20,6 @@ import pytest
 from tests.functional import daemons
 from tests.functional import member_servers
 from tests.functional import netns
-from tests.functional import rabbit
 from tests.functional import tcpproxy
 from tests.functional import test_servers
 
@@ -53,19 +52,13 @@ def controller(tmp_path, mysql_db, glance, compute_host):
     address = compute_host.controller_address
     broker = tcpproxy.TCPProxy(('127.0.0.1', 5672), listen=address)
     try:
-        with rabbit.vhost() as transport_url:
-            cloud = daemons.Cloud(tmp_path, mysql_db, transport_url,
-                                  osapi_compute_listen=address)
+        with daemons.cloud(tmp_path, mysql_db,
+                           osapi_compute_listen=address) as cloud:
             cloud.broker = broker
-            try:
-                glance_conf = cloud.conf_file('glance.conf',
-                                              glance.nova_conf())
-                for binary in ('nova-conductor', 'nova-scheduler',
-                               'nova-api'):
-                    cloud.start(binary, glance_conf)
-                yield cloud
-            finally:
-                cloud.stop_all()
+            glance_conf = cloud.conf_file('glance.conf', glance.nova_conf())
+            for binary in ('nova-conductor', 'nova-scheduler', 'nova-api'):
+                cloud.start(binary, glance_conf)
+            yield cloud
     finally:
         broker.close()
 

@@ -20,7 +20,6 @@ from common.db import api_models as api
 from common.db import engines
 from common.db import main_models as main
 from tests.functional import daemons
-from tests.functional import rabbit
 
 FLAVOR = {'name': 'm1.tiny', 'ram': 512, 'vcpus': 1, 'disk': 1, 'id': '1'}
 
@@ -42,13 +41,9 @@ def _running_cloud(directory, mysql_db, glance, computes, **options):
     daemons up, hosts discovered, an image and m1.tiny ready.
 
     ``options`` are [DEFAULT] settings of its nova.conf."""
-    with rabbit.vhost() as transport_url:
-        c = daemons.Cloud(directory, mysql_db, transport_url, **options)
-        try:
-            _start(c, glance, computes)
-            yield c
-        finally:
-            c.stop_all()
+    with daemons.cloud(directory, mysql_db, **options) as c:
+        _start(c, glance, computes)
+        yield c
 
 
 def _start(c, glance, computes):

@@ -19,7 +19,6 @@ import uuid
 import pytest
 
 from tests.functional import daemons
-from tests.functional import rabbit
 
 try:
     import libvirt
@@ -60,25 +59,24 @@ def cloud(tmp_path_factory, module_mysql_db, glance, guest, guest_dir,
     """
     host = 'libvirt-it-%s' % uuid.uuid4().hex[:8]
     instances = guest_dir / ('instances-' + host)
-    with rabbit.vhost() as transport_url:
-        c = daemons.Cloud(
-            tmp_path_factory.mktemp('libvirt'), module_mysql_db,
-            transport_url, host=host,
-            compute_driver='libvirt.LibvirtDriver',
-            instances_path=instances,
-            instance_name_template='instance-%(uuid)s',
-            shutdown_timeout=SHUTDOWN_TIMEOUT,
-            sync_power_state_interval=SYNC_POWER_STATE_INTERVAL,
-            reserved_host_memory_mb=RESERVED_HOST_MEMORY_MB,
-            reserved_host_disk_mb=0)
-        c.instances_path = instances
-        c.server_ids = []
-        try:
+    server_ids = []
+    try:
+        with daemons.cloud(
+                tmp_path_factory.mktemp('libvirt'), module_mysql_db,
+                host=host, compute_driver='libvirt.LibvirtDriver',
+                instances_path=instances,
+                instance_name_template='instance-%(uuid)s',
+                shutdown_timeout=SHUTDOWN_TIMEOUT,
+                sync_power_state_interval=SYNC_POWER_STATE_INTERVAL,
+                reserved_host_memory_mb=RESERVED_HOST_MEMORY_MB,
+                reserved_host_disk_mb=0) as c:
+            c.instances_path = instances
+            c.server_ids = server_ids
             _start(c, glance, guest)
             yield c
-        finally:
-            c.stop_all()
-            _remove_domains(find_domain, c.server_ids)
+    finally:
+        # The daemons are stopped by now: nova-compute cannot race this.
+        _remove_domains(find_domain, server_ids)
 
 
 def _start(c, glance, guest):

@@ -5,6 +5,7 @@ import jsonschema
 import pytest
 
 from nova_api import compute_api
+from nova_api import server_images
 from nova_api.controllers import server_diagnostics
 from nova_api.schemas import server_rebuild as schemas
 
@@ -64,7 +65,7 @@ def test_rebuild_replaces_the_image_system_metadata_but_the_machine():
         'image_base_image_ref': 'old', 'other': 'kept'}}
     image = {'id': 'new', 'min_ram': 0, 'disk_format': 'qcow2',
              'properties': {'hw_disk_bus': 'scsi'}}
-    values = compute_api._rebuilt_system_metadata(record, image)
+    values = server_images.rebuilt_system_metadata(record, image)
     assert values == {'image_os_type': None, 'image_base_image_ref': 'new',
                       'image_min_ram': '0', 'image_disk_format': 'qcow2',
                       'image_hw_disk_bus': 'scsi'}
