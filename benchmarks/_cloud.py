@@ -80,9 +80,12 @@ def _guest_host(work_dir, glance, _hosts):
 
 
 @contextlib.contextmanager
-def cloud(hosts, guests=False):
-    """Yield (endpoint, work_dir, image_id, flavor_id): the daemons'
-    command lines name a file under work_dir; remove everything after."""
+def cloud(hosts, guests=False, workers=None):
+    """Yield (endpoint, work_dir, image_id, flavor_id, daemons: {pid:
+    binary}); remove everything after.
+
+    ``workers`` sets nova-api's and nova-conductor's worker processes
+    (unset: one per CPU, Nova's default)."""
     work_dir = tempfile.mkdtemp(prefix='nova-bench-')
     glance = glance_fixture.Glance(work_dir)
     try:
@@ -97,13 +100,18 @@ def cloud(hosts, guests=False):
                         'osapi_compute_listen_port': port},
             'api': {'auth_strategy': 'noauth2'},
             'glance': {'api_servers': glance.url},
-            'quota': {'instances': -1, 'cores': -1, 'ram': -1}}
+            'quota': {'instances': -1, 'cores': -1, 'ram': -1},
+            'vnc': {'novncproxy_host': '127.0.0.1',
+                    'novncproxy_port': _free_port()}}
+        if workers:
+            options['DEFAULT']['osapi_compute_workers'] = workers
+            options['conductor'] = {'workers': workers}
         for section, values in driver_options.items():
             options.setdefault(section, {}).update(values)
         with _deploy.Deployment(work_dir, options=options) as deployment:
             deployment.setup()
             for binary in ('nova-conductor', 'nova-scheduler', 'nova-compute',
-                           'nova-api'):
+                           'nova-api', 'nova-novncproxy'):
                 deployment.start(binary)
             endpoint = 'http://127.0.0.1:%d/v2.1' % port
             _wait('nova-api answering', lambda: _call(endpoint + '/'),
@@ -119,7 +127,9 @@ def cloud(hosts, guests=False):
             yield types.SimpleNamespace(endpoint=endpoint,
                                         work_dir=work_dir,
                                         image_id=image['id'],
-                                        flavor_id=flavor['id'])
+                                        flavor_id=flavor['id'],
+                                        daemons={d.pid: d.binary for d in
+                                                 deployment.daemons})
     finally:
         glance.stop()
         shutil.rmtree(work_dir, ignore_errors=True)

@@ -77,19 +77,19 @@ class RssSampler(threading.Thread):
     and PSS, which splits shared pages between their processes (what
     the daemons together really hold)."""
 
-    def __init__(self, interval=0.2, marker=None):
+    def __init__(self, interval=0.2, roots=None):
         super().__init__(daemon=True)
         self.interval = interval
-        # Only processes whose command line holds ``marker`` (the
-        # deployment's directory): not another cloud on the machine.
-        self.marker = marker
+        # {pid: daemon} of a deployment's daemons: only they and their
+        # children count, not another cloud on the machine.
+        self.roots = roots
         self.peak = {kind: dict.fromkeys(DAEMONS, 0.0)
                      for kind in ('Rss', 'Pss')}
         self._done = threading.Event()
 
     def run(self):
         while not self._done.is_set():
-            for kind, totals in _memory_by_daemon(self.marker).items():
+            for kind, totals in _memory_by_daemon(self.roots).items():
                 for daemon, mib in totals.items():
                     self.peak[kind][daemon] = max(self.peak[kind][daemon],
                                                   mib)
@@ -100,25 +100,64 @@ class RssSampler(threading.Thread):
         self.join()
 
 
-def _memory_by_daemon(marker=None):
+def _memory_by_daemon(roots=None):
+    """{'Rss', 'Pss'}: {daemon: MiB}, each daemon's processes summed.
+
+    A daemon's processes are the ones started as it and their children:
+    workers may retitle themselves (gunicorn's ``gunicorn: worker
+    [nova-api]``), so a child is known by its parent.
+    """
     totals = {kind: dict.fromkeys(DAEMONS, 0.0) for kind in ('Rss', 'Pss')}
+    processes = _processes()
+    for pid, daemon in _daemon_processes(processes, roots).items():
+        with contextlib.suppress(OSError):
+            for kind, mib in _memory_mib(pid).items():
+                totals[kind][daemon] += mib
+    return totals
+
+
+def _processes():
+    """{pid: (parent pid, argv)} of the processes running now."""
+    found = {}
     for pid in filter(str.isdigit, os.listdir('/proc')):
         with contextlib.suppress(OSError):
             with open('/proc/%s/cmdline' % pid, 'rb') as f:
                 argv = f.read().split(b'\0')
-            daemon = _daemon_of(argv)
-            if daemon and (marker is None or
-                           marker.encode() in b' '.join(argv)):
-                for kind, mib in _memory_mib(pid).items():
-                    totals[kind][daemon] += mib
-    return totals
+            with open('/proc/%s/stat' % pid) as f:
+                parent = f.read().rsplit(')', 1)[1].split()[1]
+            found[pid] = (parent, argv)
+    return found
+
+
+def _daemon_processes(processes, roots):
+    """{pid: daemon}: ``roots`` (else every process running a daemon)
+    and their descendants."""
+    if roots is not None:
+        owner = {str(pid): daemon for pid, daemon in roots.items()}
+    else:
+        owner = {pid: _daemon_of(argv)
+                 for pid, (_parent, argv) in processes.items()
+                 if _daemon_of(argv)}
+    found = True
+    while found:
+        found = False
+        for pid, (parent, _argv) in processes.items():
+            if pid not in owner and parent in owner:
+                owner[pid] = owner[parent]
+                found = True
+    return owner
 
 
 def _daemon_of(argv):
+    """The daemon a command line runs, also once gunicorn retitled it
+    (``gunicorn: master [nova-api]``)."""
     for arg in argv[:2]:
         name = os.path.basename(arg.decode(errors='replace'))
         if name in DAEMONS:
             return name
+        title = name.rpartition('[')[2].rstrip(']')
+        if name.startswith('gunicorn: ') and title in DAEMONS:
+            return title
     return None
 
 
@@ -316,20 +355,23 @@ def main(argv=None):
     parser.add_argument('--guests', action='store_true',
                         help='real QEMU guests (with --deploy: the '
                         'libvirt driver and the test guest image)')
+    parser.add_argument('--workers', type=int,
+                        help='with --deploy: nova-api and nova-conductor '
+                        'worker processes (default: one per CPU)')
     parser.add_argument('--marker', default='NOVA-TEST-GUEST-READY',
                         help='console text of a guest that is up')
     args = parser.parse_args(argv)
     with contextlib.ExitStack() as stack:
         if args.deploy:
             from benchmarks import _cloud  # noqa: PLC0415 - only here
-            cloud = stack.enter_context(_cloud.cloud(args.hosts,
-                                                     guests=args.guests))
+            cloud = stack.enter_context(_cloud.cloud(
+                args.hosts, guests=args.guests, workers=args.workers))
             args.endpoint, args.image = cloud.endpoint, cloud.image_id
             args.token, args.flavor = 'admin:admin', cloud.flavor_id
         if not args.image:
             parser.error('--image is required without --deploy')
         client = Client(args.endpoint, args.token)
-        sampler = RssSampler(marker=cloud.work_dir if args.deploy else None)
+        sampler = RssSampler(roots=cloud.daemons if args.deploy else None)
         sampler.start()
         try:
             if args.guests:

@@ -1,10 +1,24 @@
-"""Code shared by the daemons and the admin commands."""
+"""Code shared by the daemons and the admin commands.
 
+Threads only, never eventlet.  oslo.service depends on eventlet, and
+futurist and oslo.service import it whenever it is installed: about
+30 MiB of every process (its resolver brings dnspython) for a library
+this project never runs.  Marking it missing sends them down their
+thread paths, and oslo.service's threading backend is the one it loads.
+Every package of the project imports this module first.
+"""
+
+import sys
 import warnings
 
-# futurist and oslo.service import eventlet whenever it is installed, and
-# eventlet then warns that it is deprecated.  This project never uses it
-# (threads only), so the warning would only confuse operators reading
-# nova-manage output.
+from oslo_service import backend as _service_backend
+
+if 'eventlet' not in sys.modules:
+    sys.modules['eventlet'] = None
+_service_backend.register_backend_default_hook(
+    lambda: _service_backend.BackendType.THREADING)
+
+# Should eventlet have been imported before this module, its deprecation
+# warning would only confuse operators reading nova-manage output.
 warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated')
 warnings.filterwarnings('ignore', message='.*eventletutils module is deprec')

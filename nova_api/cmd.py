@@ -5,6 +5,13 @@ gunicorn runs embedded (no gunicorn.conf.py): it binds
 ``osapi_compute_workers`` worker processes (one per CPU when unset) of
 threads, and on SIGTERM stops accepting, lets requests in flight finish
 and exits.  Its own messages go through oslo.log like everything else.
+
+The master process only reads nova.conf and watches the workers; each
+worker imports and builds the API itself.  A master holding the API
+would count its ~70 MiB again in every worker's RSS, and Python's
+reference counting unshares such pages over time anyway.  A worker
+that cannot build the API stops the whole server (gunicorn halts on a
+worker boot error), so a bad configuration still fails the start.
 """
 
 import sys
@@ -15,13 +22,12 @@ from oslo_concurrency import processutils
 from oslo_log import log as logging
 
 from common import config
-from nova_api import app
 
 LOG = logging.getLogger(__name__)
 
 # Threads of each worker process: requests mostly wait on databases and
 # RPC replies, so a few threads per process keep the CPUs busy.
-THREADS_PER_WORKER = 4
+THREADS_PER_WORKER = 16
 # Seconds SIGTERM gives requests in flight before workers are killed.
 GRACEFUL_TIMEOUT = 30
 
@@ -43,10 +49,9 @@ class OsloLogger(glogging.Logger):
 
 
 class APIServer(base.BaseApplication):
-    """gunicorn serving an already built WSGI application."""
+    """gunicorn serving the compute API, built in each worker."""
 
-    def __init__(self, application, options):
-        self.application = application
+    def __init__(self, options):
         self.options = options
         super().__init__()
 
@@ -57,7 +62,8 @@ class APIServer(base.BaseApplication):
                 self.cfg.set(key, value)
 
     def load(self):
-        return self.application
+        from nova_api import app  # noqa: PLC0415 - in the worker only
+        return app.build_app()
 
 
 def _bind(host, port):
@@ -86,11 +92,8 @@ def options(conf):
 
 def main():
     conf = config.parse_args(sys.argv)
-    # Built before gunicorn forks: a configuration error stops the
-    # start instead of every worker, and the workers share the code.
-    application = app.build_app()
     LOG.info('nova-api listening on %s with %d workers',
              _bind(conf.osapi_compute_listen, conf.osapi_compute_listen_port),
              options(conf)['workers'])
-    APIServer(application, options(conf)).run()
+    APIServer(options(conf)).run()
     return 0

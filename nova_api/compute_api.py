@@ -168,13 +168,14 @@ class API(base.APIBase):
         spec = _request_spec(ctxt, records[0], flavor, image, destination,
                              request, group, count)
         try:
-            self.conductor.provision_instances(
+            placing = self.conductor.provision_instances(
                 ctxt, records, spec, _block_device_mappings(image),
-                request.get('tags') or [])
+                request.get('tags') or [], admin_password=password)
         except exception.OverQuota as e:
             raise _too_many_instances(e, _deltas(flavor, count))
-        self.compute_task.schedule_and_build_instances(
-            ctxt, [r['uuid'] for r in records], admin_password=password)
+        if not placing:  # a conductor older than 1.7
+            self.compute_task.schedule_and_build_instances(
+                ctxt, [r['uuid'] for r in records], admin_password=password)
         LOG.info('Creating %d server(s) %s', count,
                  ', '.join(r['uuid'] for r in records))
         return records, reservation_id, password

@@ -1,15 +1,19 @@
 """The conductor's build workflow (Nova's ComputeTaskManager).
 
-Endpoint of namespace 'compute_task' on topic 'conductor':
-``schedule_and_build_instances`` (cast by the API after it stored the
-build requests) asks the scheduler for hosts, claims each server's
-resources on its host, creates the server in that host's cell and casts
-``build_and_run_instance`` to the host; ``build_instances`` (cast by a
-compute whose spawn failed) moves the server to its next alternate.
+Endpoint of namespace 'compute_task' on topic 'conductor'.  Placing
+the servers of a create request asks the scheduler for hosts, claims
+each server's resources on its host, creates the server in that host's
+cell and casts ``build_and_run_instance`` to the host.  It starts from
+the conductor's own ``provision_instances`` (1.7: the build requests
+just stored, no message and no reload) or from the 1.0 cast
+``schedule_and_build_instances`` of an older API.  ``build_instances``
+(cast by a compute whose spawn failed) moves the server to its next
+alternate.
 A multiple create is placed whole or not at all.  What cannot be placed
 goes to cell0 in ERROR with a fault saying why.
 """
 
+from concurrent import futures
 import contextlib
 
 from oslo_log import log as logging
@@ -33,6 +37,12 @@ CONF = conf.CONF
 LOG = logging.getLogger(__name__)
 CREATE_ACTION = 'create'
 _HARD_POLICIES = ('affinity', 'anti-affinity')
+# Placements run in a few threads of their own, not in the RPC
+# executor's dozens: a burst of creates then cannot make the API's
+# provision calls and the computes' reports wait behind it for the
+# interpreter, and a few placements at once already keep the scheduler
+# and the databases busy while one of them waits on the other.
+PLACEMENT_THREADS = 2
 
 
 class ComputeTaskManager:
@@ -40,11 +50,17 @@ class ComputeTaskManager:
 
     target = messaging.Target(namespace='compute_task', version='1.0')
 
-    def __init__(self):
+    def __init__(self, instance_cells=None):
+        """``instance_cells``: {instance uuid: cell database URL}, which
+        learns where each server this conductor places went."""
         self.api_url = engines.configured_url('api_database')
+        self._instance_cells = ({} if instance_cells is None
+                                else instance_cells)
         self.scheduler = scheduler_rpcapi.SchedulerAPI()
         self.compute = compute_rpcapi.ComputeAPI()
         self._cells = {}
+        # Not a method: every public method here is an RPC method.
+        self.placements = Placements(self._schedule_and_build)
 
     def _cell(self, cell_uuid):
         """A cell mapping, cached: cells do not move while we run."""
@@ -57,17 +73,20 @@ class ComputeTaskManager:
 
     def schedule_and_build_instances(self, ctxt, instance_uuids,
                                      admin_password=None):
-        """Place the servers of one create request and start their builds.
-
-        Build requests the user deleted meanwhile are skipped.  Every
-        server is claimed before any build starts, so a request that
-        cannot be placed whole leaves no server behind on a host.
-        """
+        """(1.0 cast) Place the servers of stored build requests; those
+        the user deleted meanwhile are skipped."""
         with engines.reader(self.api_url) as session:
             builds = build_requests.load(session, instance_uuids)
-        uuids = [u for u in instance_uuids if u in builds]
-        if not uuids:
-            return
+        self.placements.submit(ctxt, [u for u in instance_uuids
+                                      if u in builds], builds,
+                               admin_password)
+
+    def _schedule_and_build(self, ctxt, uuids, builds, admin_password):
+        """Place the servers of one create request and start their builds.
+
+        Every server is claimed before any build starts, so a request
+        that cannot be placed whole leaves no server behind on a host.
+        """
         spec = builds[uuids[0]][3]
         try:
             self._refresh_group(spec)
@@ -177,6 +196,7 @@ class ComputeTaskManager:
                      record['uuid'])
             self._delete_placed(cell, record['uuid'])
             return
+        self._instance_cells[record['uuid']] = cell.database_connection
         with engines.writer(cell.database_connection) as session:
             instances.action_start(session, ctxt, record['uuid'],
                                    CREATE_ACTION)
@@ -284,6 +304,37 @@ class ComputeTaskManager:
             return
         LOG.error('Instance %s: %s', instance['uuid'],
                   error.format_message())
+
+
+class Placements:
+    """The queue of create requests waiting for placement, worked off by
+    PLACEMENT_THREADS threads running ``place(ctxt, uuids, builds,
+    admin_password)``."""
+
+    def __init__(self, place):
+        self._place = place
+        self._pool = futures.ThreadPoolExecutor(
+            PLACEMENT_THREADS, thread_name_prefix='placement')
+
+    def submit(self, ctxt, uuids, builds, admin_password):
+        """Queue the placement of one create request's servers.
+
+        ``builds`` is {uuid: (record, block device mappings, tags,
+        request spec)}, as ``build_requests.load`` returns them.
+        """
+        if uuids:
+            self._pool.submit(self._run, ctxt, uuids, builds, admin_password)
+
+    def _run(self, ctxt, uuids, builds, admin_password):
+        ctxt.update_store()  # this thread's log lines: the request id
+        try:
+            self._place(ctxt, uuids, builds, admin_password)
+        except Exception:
+            LOG.exception('Placing servers %s failed', ', '.join(uuids))
+
+    def shutdown(self):
+        """Finish what is queued (the service is stopping)."""
+        self._pool.shutdown(wait=True)
 
 
 def _placement_failure(error):

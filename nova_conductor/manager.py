@@ -84,15 +84,22 @@ def _build_check_spacing():
 class ConductorManager(periodic_task.PeriodicTasks):
     """Endpoint of topic 'conductor'; also its own service's reporter."""
 
-    target = messaging.Target(version='1.6')
+    target = messaging.Target(version='1.7')
 
     def __init__(self):
         super().__init__(CONF)
         self.cell_url = engines.configured_url('database')
-        self.additional_endpoints = [compute_task.ComputeTaskManager()]
         # instance uuid -> cell database URL: a server never changes
-        # cell here (no cross-cell moves), so its mapping is read once.
+        # cell here (no cross-cell moves), so its mapping is read once,
+        # or not at all when this conductor placed it.
         self._instance_cells = {}
+        self.compute_task = compute_task.ComputeTaskManager(
+            self._instance_cells)
+        self.additional_endpoints = [self.compute_task]
+
+    def cleanup_host(self):
+        """The service is stopping: place what is queued before exit."""
+        self.compute_task.placements.shutdown()
 
     @_writes
     def service_register(self, ctxt, host, binary, topic, timeout=None):
@@ -236,21 +243,27 @@ class ConductorManager(periodic_task.PeriodicTasks):
 
     @_writes
     def provision_instances(self, ctxt, records, request_spec,
-                            block_device_mappings, tags):
+                            block_device_mappings, tags, place=False,
+                            admin_password=None):
         """Store a create request's servers as build requests.
 
         The API checked quota before asking; with ``[quota]
         recheck_quota`` the usage is counted again now that these
         servers count too, and they are dropped if parallel requests
         took the room meanwhile (403 for the caller, nothing kept).
+        With ``place`` (1.7) their placement is queued here too: the
+        API sends one message per create, not two.
         """
         with engines.writer(self._api_db()) as session:
-            build_requests.create(session, records, request_spec,
-                                  block_device_mappings, tags)
+            builds = build_requests.create(session, records, request_spec,
+                                           block_device_mappings, tags)
         if CONF.quota.recheck_quota:
             self._recheck_quota(records)
         LOG.info('Accepted %d server(s): %s', len(records),
                  ', '.join(r['uuid'] for r in records))
+        if place:
+            self.compute_task.placements.submit(
+                ctxt, [r['uuid'] for r in records], builds, admin_password)
 
     def _recheck_quota(self, records):
         first = records[0]
@@ -339,6 +352,7 @@ class ConductorManager(periodic_task.PeriodicTasks):
     def _deleted(self, instance_uuid):
         with engines.writer(self._api_db()) as session:
             build_requests.queue_for_delete(session, instance_uuid)
+        self._instance_cells.pop(instance_uuid, None)
 
     @_writes
     def instance_fault_create(self, ctxt, instance_uuid, message, code=500,

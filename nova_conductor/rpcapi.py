@@ -25,6 +25,9 @@ API versions:
         console token it made (remote consoles)
   1.6 - service_set_host_enabled: a compute takes its service out of
         scheduling while its hypervisor is away, and back in
+  1.7 - provision_instances takes ``place`` and ``admin_password``:
+        the conductor queues the placement itself, and the API no
+        longer casts schedule_and_build_instances after it
 
 ComputeTaskAPI (namespace 'compute_task'):
   1.0 - schedule_and_build_instances, build_instances
@@ -42,7 +45,7 @@ TOPIC = 'conductor'
 class ConductorAPI:
     """The conductor as seen from the other daemons."""
 
-    VERSION = '1.6'
+    VERSION = '1.7'
 
     def __init__(self):
         target = messaging.Target(topic=TOPIC, version=self.VERSION)
@@ -203,13 +206,25 @@ class ConductorAPI:
                                                        **kwargs)
 
     def provision_instances(self, ctxt, records, request_spec,
-                            block_device_mappings, tags):
+                            block_device_mappings, tags,
+                            admin_password=None):
         """Store build requests, request specs and mappings of new
-        servers; OverQuota when the quota recheck fails."""
-        return self._call_13(ctxt, 'provision_instances', records=records,
-                             request_spec=request_spec,
-                             block_device_mappings=block_device_mappings,
-                             tags=tags)
+        servers; OverQuota when the quota recheck fails.
+
+        True when the conductor also queued their placement (1.7); an
+        older conductor leaves it to the caller
+        (ComputeTaskAPI.schedule_and_build_instances).
+        """
+        kwargs = {'records': records, 'request_spec': request_spec,
+                  'block_device_mappings': block_device_mappings,
+                  'tags': tags}
+        if not self.client.can_send_version('1.7'):
+            self._call_13(ctxt, 'provision_instances', **kwargs)
+            return False
+        self.client.prepare(version='1.7').call(
+            ctxt, 'provision_instances', place=True,
+            admin_password=admin_password, **kwargs)
+        return True
 
     def instance_update(self, ctxt, instance_uuid, values, expected=None,
                         event=None, action=None):

@@ -17,26 +17,33 @@ from nova_conductor.db import server_groups
 
 
 def create(session, records, request_spec, block_device_mappings, tags):
-    """Store each record with its spec and mapping, and join its group."""
+    """Store each record with its spec and mapping, and join its group.
+
+    Returns the build requests as ``load`` would read them back.
+    """
+    builds = {}
     for record in records:
+        stored = instance_record.to_json(record)
+        spec = dict(request_spec, instance_uuid=record['uuid'])
         session.add(api.BuildRequest(
             instance_uuid=record['uuid'], project_id=record['project_id'],
-            instance=instance_record.to_json(record),
+            instance=stored,
             block_device_mappings=jsonutils.dumps(block_device_mappings),
             tags=jsonutils.dumps(tags)))
-        session.add(api.RequestSpec(
-            instance_uuid=record['uuid'],
-            spec=jsonutils.dumps(dict(request_spec,
-                                      instance_uuid=record['uuid']))))
+        session.add(api.RequestSpec(instance_uuid=record['uuid'],
+                                    spec=jsonutils.dumps(spec)))
         session.add(api.InstanceMapping(
             instance_uuid=record['uuid'], cell_id=None,
             project_id=record['project_id'], user_id=record['user_id'],
             queued_for_delete=False))
+        builds[record['uuid']] = (instance_record.from_json(stored),
+                                  block_device_mappings, tags, spec)
     group = request_spec.get('instance_group')
     if group:
         server_groups.add_members(session, group['uuid'],
                                   [r['uuid'] for r in records])
     session.flush()
+    return builds
 
 
 def load(session, instance_uuids):

@@ -7,6 +7,7 @@ import sys
 
 from gunicorn import config as gunicorn_config
 from oslo_concurrency import processutils
+import webob
 
 from nova_api import api_version
 from nova_api import cmd
@@ -49,3 +50,23 @@ def test_wsgi_module_reads_config_files_from_the_environment(deployment):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[-1].split() == [
         '200', api_version.MAX_VERSION]
+
+
+def test_master_leaves_the_api_to_its_workers(config):
+    """The master reads nova.conf and forks; the API's ~70 MiB of code
+    is imported and built in each worker only."""
+    proc = subprocess.run(
+        [sys.executable, '-c',
+         'import sys; from nova_api import cmd; '
+         'print("nova_api.app" in sys.modules, '
+         'cmd.APIServer({}).cfg.preload_app)'],
+        capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ['False', 'False']
+
+
+def test_worker_builds_the_api(cloud):
+    application = cmd.APIServer({}).load()
+    response = webob.Request.blank('/').get_response(application)
+    assert response.status_int == 200
+    assert response.json['versions'][1]['version'] == api_version.MAX_VERSION

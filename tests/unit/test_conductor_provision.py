@@ -1,0 +1,110 @@
+"""A create's one message: provision_instances stores the build
+requests and queues their placement (1.7); against a conductor capped
+below 1.7 the API casts schedule_and_build_instances as before."""
+
+import threading
+
+from oslo_context import context as oslo_context
+import oslo_messaging as messaging
+import pytest
+
+from common import conf
+from common import context
+from common import rpc
+from nova_conductor import compute_task
+from nova_conductor import rpcapi
+
+CONF = conf.CONF
+
+
+class RecordingConductor:
+    target = messaging.Target(version='1.7')
+
+    def __init__(self):
+        self.calls = []
+
+    def provision_instances(self, ctxt, **kwargs):
+        self.calls.append(kwargs)
+
+
+@pytest.fixture
+def conductor(monkeypatch):
+    transport = messaging.get_rpc_transport(
+        CONF, url='fake:/', allowed_remote_exmods=rpc.ALLOWED_EXMODS)
+    monkeypatch.setattr(rpc, '_TRANSPORT', transport)
+    endpoint = RecordingConductor()
+    server = rpc.get_server(
+        messaging.Target(topic=rpcapi.TOPIC, server='conductor1'),
+        [endpoint])
+    server.start()
+    yield endpoint
+    server.stop()
+    server.wait()
+    transport.cleanup()
+    CONF.reset()
+
+
+def _provision():
+    return rpcapi.ConductorAPI().provision_instances(
+        context.get_admin_context(), [{'uuid': 'u1'}], {'spec': 1}, [], [],
+        admin_password='secret')
+
+
+def test_conductor_queues_the_placement_itself(conductor):
+    assert _provision() is True
+    assert conductor.calls[0]['place'] is True
+    assert conductor.calls[0]['admin_password'] == 'secret'
+
+
+def test_a_conductor_capped_below_1_7_only_stores(conductor):
+    CONF.set_override('conductor', '1.6', 'upgrade_levels')
+    assert _provision() is False
+    assert 'place' not in conductor.calls[0]
+    assert 'admin_password' not in conductor.calls[0]
+
+
+def test_placements_run_in_their_threads_with_the_request_id():
+    seen = []
+    done = threading.Event()
+
+    def place(ctxt, uuids, builds, admin_password):
+        seen.append((oslo_context.get_current().request_id, uuids,
+                     builds, admin_password,
+                     threading.current_thread().name))
+        done.set()
+
+    placements = compute_task.Placements(place)
+    ctxt = context.RequestContext(request_id='req-abc', overwrite=False)
+    placements.submit(ctxt, ['u1'], {'u1': 'build'}, 'pw')
+    assert done.wait(10)
+    placements.shutdown()
+    request_id, uuids, builds, password, thread = seen[0]
+    assert (request_id, uuids, builds, password) == (
+        'req-abc', ['u1'], {'u1': 'build'}, 'pw')
+    assert thread.startswith('placement')
+
+
+def test_a_failed_placement_is_logged_and_the_next_one_runs(caplog):
+    placed = []
+
+    def place(ctxt, uuids, builds, admin_password):
+        if uuids == ['bad']:
+            raise RuntimeError('scheduler exploded')
+        placed.append(uuids)
+
+    placements = compute_task.Placements(place)
+    ctxt = context.get_admin_context()
+    placements.submit(ctxt, ['bad'], {}, None)
+    placements.submit(ctxt, ['good'], {}, None)
+    placements.shutdown()  # waits for both
+    assert placed == [['good']]
+    assert 'Placing servers bad failed' in caplog.text
+    assert 'scheduler exploded' in caplog.text
+
+
+def test_nothing_to_place_queues_nothing():
+    calls = []
+    placements = compute_task.Placements(lambda *args: calls.append(args))
+    placements.submit(context.get_admin_context(), [], {}, None)
+    placements.shutdown()
+    assert calls == []
