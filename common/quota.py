@@ -57,9 +57,8 @@ def _config_default(resource):
 
 
 def _rows(session, model, **owner):
-    query = sa.select(model.resource, model.hard_limit).where(
-        *(getattr(model, column) == value for column, value in owner.items()))
-    return {resource: limit for resource, limit in session.execute(query)
+    return {resource: limit for _level, resource, limit in
+            session.execute(_limit_rows(0, model, **owner))
             if resource in RESOURCES}
 
 
@@ -86,16 +85,32 @@ def limits(api_url, project_id, user_id=None):
 
 
 def _limits_in(session, project_id, user_id):
-    """(the project's limits, the user's or None), read in one session:
-    a user's limit falls back to the project's."""
-    found = _rows(session, api.QuotaClass, class_name=DEFAULT_CLASS)
-    found.update(_rows(session, api.Quota, project_id=project_id))
-    project = {r: found.get(r, _config_default(r)) for r in RESOURCES}
+    """(the project's limits, the user's or None), read in one query:
+    the default class's rows, overridden by the project's, overridden
+    (for the user) by the user's."""
+    levels = [
+        _limit_rows(0, api.QuotaClass, class_name=DEFAULT_CLASS),
+        _limit_rows(1, api.Quota, project_id=project_id)]
+    if user_id is not None:
+        levels.append(_limit_rows(2, api.ProjectUserQuota,
+                                  project_id=project_id, user_id=user_id))
+    found = [{}, {}, {}]
+    for level, resource, limit in session.execute(sa.union_all(*levels)):
+        if resource in RESOURCES:
+            found[level][resource] = limit
+    project_rows = {**found[0], **found[1]}
+    project = {r: project_rows.get(r, _config_default(r)) for r in RESOURCES}
     if user_id is None:
         return project, None
-    found.update(_rows(session, api.ProjectUserQuota,
-                       project_id=project_id, user_id=user_id))
-    return project, {r: found.get(r, _config_default(r)) for r in RESOURCES}
+    user_rows = {**project_rows, **found[2]}
+    return project, {r: user_rows.get(r, _config_default(r))
+                     for r in RESOURCES}
+
+
+def _limit_rows(level, model, **owner):
+    return sa.select(sa.literal(level, sa.Integer).label('level'),
+                     model.resource, model.hard_limit).where(
+        *(getattr(model, column) == value for column, value in owner.items()))
 
 
 def user_limits_in_project(api_url, project_id):

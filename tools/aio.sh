@@ -121,6 +121,9 @@ compute_driver = libvirt.LibvirtDriver
 instances_path = $INSTANCES
 osapi_compute_listen = $HOST_IP
 osapi_compute_listen_port = $API_PORT
+# One API worker, like one conductor worker below: on one machine a
+# second is no faster (doc/performance.md) and costs ~110 MiB.
+osapi_compute_workers = 1
 metadata_listen = $HOST_IP
 metadata_listen_port = $METADATA_PORT
 
@@ -134,7 +137,7 @@ connection = $(db_url nova_api)
 connection = $(db_url nova)
 
 [conductor]
-# One process is plenty on one host, and saves ~60 MiB per worker.
+# One process is plenty on one host, and saves ~110 MiB per worker.
 workers = 1
 
 [libvirt]
