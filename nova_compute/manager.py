@@ -168,7 +168,7 @@ class ComputeManager(power_sync.PowerSync, snapshot.Snapshots,
         """task_state scheduling -> spawning, the build event started
         with it; False if deleted meanwhile."""
         try:
-            self.conductor.instance_update(
+            self.conductor.instance_report(
                 context, instance['uuid'], {'task_state': states.SPAWNING},
                 expected={'task_state': [states.SCHEDULING, None]},
                 event={'event': BUILD_EVENT, 'host': self.host})
@@ -191,7 +191,7 @@ class ComputeManager(power_sync.PowerSync, snapshot.Snapshots,
         if noted:
             values['system_metadata'] = noted
         try:
-            self.conductor.instance_update(
+            self.conductor.instance_report(
                 context, instance['uuid'], values,
                 expected={'task_state': states.SPAWNING},
                 event={'event': BUILD_EVENT, 'result': 'Success'})
@@ -244,7 +244,7 @@ class ComputeManager(power_sync.PowerSync, snapshot.Snapshots,
         LOG.error('Instance %s could not be destroyed: %s',
                   instance['uuid'], utils.error_message(error))
         self._fault_create(context, instance['uuid'], error)
-        self.conductor.instance_update(
+        self.conductor.instance_report(
             context, instance['uuid'],
             {'vm_state': states.ERROR, 'task_state': None})
 
@@ -319,7 +319,7 @@ class ComputeManager(power_sync.PowerSync, snapshot.Snapshots,
         values = ({'task_state': action.working_task_state}
                   if action.working_task_state else {})
         try:
-            self.conductor.instance_update(
+            self.conductor.instance_report(
                 context, instance['uuid'], values,
                 expected={'task_state': [action.task_state]},
                 event={'event': action.event, 'host': self.host})
@@ -332,7 +332,7 @@ class ComputeManager(power_sync.PowerSync, snapshot.Snapshots,
 
     def _finish_action(self, context, instance, action, guest):
         try:
-            self.conductor.instance_update(
+            self.conductor.instance_report(
                 context, instance['uuid'], {
                     'vm_state': action.vm_state, 'task_state': None,
                     'power_state': self._power_state(guest)},
@@ -362,7 +362,7 @@ class ComputeManager(power_sync.PowerSync, snapshot.Snapshots,
         if action.error_unless_running and power_state != states.RUNNING:
             values['vm_state'] = states.ERROR
         try:
-            self.conductor.instance_update(
+            self.conductor.instance_report(
                 context, instance['uuid'], values,
                 expected={'task_state': [action.current_task_state]},
                 event={'event': action.event, 'result': 'Error',

@@ -116,7 +116,7 @@ class PowerSync:
             LOG.info('Instance %s: power state %s in the database, %s on '
                      'the hypervisor: recorded', uuid,
                      record['power_state'], power_state)
-            self.conductor.instance_update(
+            self.conductor.instance_report(
                 context, uuid, {'power_state': power_state},
                 expected={'task_state': [None]})
 
@@ -129,7 +129,7 @@ class PowerSync:
                     power_state)
         context = nova_context.get_admin_context()
         try:
-            self.conductor.instance_update(
+            self.conductor.instance_report(
                 context, record['uuid'], {'task_state': states.POWERING_OFF},
                 expected={'vm_state': [record['vm_state']],
                           'task_state': [None]},
@@ -192,7 +192,7 @@ class PowerSync:
                     record['uuid'], task_state,
                     'set to ERROR' if ABANDONED_TASKS[task_state] else
                     'task cleared')
-        self.conductor.instance_update(
+        self.conductor.instance_report(
             context, record['uuid'],
             dict(ABANDONED_TASKS[task_state], task_state=None),
             expected={'task_state': [task_state]})
@@ -204,7 +204,7 @@ class PowerSync:
         if begun and power_state == action.power_state:
             LOG.info('Instance %s: %s interrupted once done: finishing it',
                      record['uuid'], action.event)
-            self.conductor.instance_update(
+            self.conductor.instance_report(
                 context, record['uuid'], {
                     'vm_state': action.vm_state, 'task_state': None,
                     'power_state': power_state},
@@ -215,7 +215,7 @@ class PowerSync:
         if task_state != action.task_state:
             # The task state the API sets, which the action's RPC
             # method expects.
-            self.conductor.instance_update(
+            self.conductor.instance_report(
                 context, record['uuid'], {'task_state': action.task_state},
                 expected={'task_state': [task_state]})
         LOG.info('Instance %s: %s interrupted: running it again',
@@ -238,7 +238,7 @@ class PowerSync:
             values = {'vm_state': states.ERROR}
         else:
             values = {'power_state': self._power_state(guest)}
-        self.conductor.instance_update(context, record['uuid'], values,
+        self.conductor.instance_report(context, record['uuid'], values,
                                        expected={'task_state': [None]})
 
     # --- guests of deleted servers ------------------------------------------
@@ -307,7 +307,7 @@ class PowerSync:
                     self._stopped_by_itself(context, instance_uuid,
                                             power_state)):
                 return
-            self.conductor.instance_update(
+            self.conductor.instance_report(
                 context, instance_uuid, {'power_state': power_state},
                 expected={'task_state': [None]})
         except (exception.InstanceNotFound,
@@ -322,7 +322,7 @@ class PowerSync:
         API records it: the user sees why the server is SHUTOFF.
         """
         try:
-            self.conductor.instance_update(
+            self.conductor.instance_report(
                 context, instance_uuid,
                 {'vm_state': states.STOPPED, 'power_state': power_state},
                 expected={'vm_state': [states.ACTIVE, states.PAUSED],

@@ -51,7 +51,7 @@ class RebuildRescue:
 
     def _rebuild(self, context, instance, guest, image, admin_password,
                  preserve_ephemeral):
-        self.conductor.instance_update(
+        self.conductor.instance_report(
             context, instance['uuid'], {'task_state': states.REBUILD_SPAWNING},
             expected={'task_state': [states.REBUILD_BLOCK_DEVICE_MAPPING]})
         stopped = instance['vm_state'] == states.STOPPED
@@ -66,7 +66,7 @@ class RebuildRescue:
                  if instance['system_metadata'].get(k) != v}
         if noted:
             values['system_metadata'] = noted
-        self.conductor.instance_update(
+        self.conductor.instance_report(
             context, instance['uuid'], values,
             expected={'task_state': [states.REBUILD_SPAWNING]},
             event={'event': REBUILD.event, 'result': 'Success'})
@@ -80,7 +80,7 @@ class RebuildRescue:
                                   exception.UnexpectedTaskStateError)):
             self._fault_create(context, instance['uuid'], error)
         try:
-            self.conductor.instance_update(
+            self.conductor.instance_report(
                 context, instance['uuid'],
                 {'vm_state': states.ERROR, 'task_state': None},
                 expected={'task_state': [states.REBUILD_BLOCK_DEVICE_MAPPING,

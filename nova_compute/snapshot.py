@@ -57,7 +57,7 @@ class Snapshots:
 
         self.driver.snapshot(context, utils.guest(instance), image_id,
                              upload)
-        self.conductor.instance_update(
+        self.conductor.instance_report(
             context, instance['uuid'], {'task_state': None},
             expected={'task_state': [states.IMAGE_UPLOADING]},
             event={'event': SNAPSHOT.event, 'result': 'Success'})
@@ -65,7 +65,7 @@ class Snapshots:
     def _snapshot_task(self, context, instance, task_state):
         """Move the snapshot on to ``task_state`` from the step before."""
         previous = SNAPSHOT_STEPS[SNAPSHOT_STEPS.index(task_state) - 1]
-        self.conductor.instance_update(
+        self.conductor.instance_report(
             context, instance['uuid'], {'task_state': task_state},
             expected={'task_state': [previous]})
 
@@ -84,7 +84,7 @@ class Snapshots:
                   image_id, utils.error_message(error))
         self._fault_create(context, instance['uuid'], error)
         try:
-            self.conductor.instance_update(
+            self.conductor.instance_report(
                 context, instance['uuid'], {'task_state': None},
                 expected={'task_state': list(SNAPSHOT_STEPS[1:])},
                 event={'event': SNAPSHOT.event, 'result': 'Error',

@@ -84,7 +84,7 @@ def _build_check_spacing():
 class ConductorManager(periodic_task.PeriodicTasks):
     """Endpoint of topic 'conductor'; also its own service's reporter."""
 
-    target = messaging.Target(version='1.7')
+    target = messaging.Target(version='1.8')
 
     def __init__(self):
         super().__init__(CONF)
@@ -279,22 +279,22 @@ class ConductorManager(periodic_task.PeriodicTasks):
 
     @_writes
     def instance_update(self, ctxt, instance_uuid, values, expected=None,
-                        event=None, action=None):
+                        event=None, action=None, record=True):
         """Set ``values`` on a server; ``expected`` maps 'task_state'
         and/or 'vm_state' to the state(s) the server must be in (else
         UnexpectedTaskStateError, or UnexpectedDeletingTaskStateError
         when it is being deleted).  ``action`` starts an instance action
         with it, ``event`` starts or finishes an instance action event.
-        Returns the updated record."""
+        Returns the updated record, or None without ``record`` (1.8)."""
         expected = {'expected_%s' % k: v for k, v in (expected or
                                                       {}).items()}
         with engines.writer(self._instance_cell(instance_uuid)) as session:
-            record = instances.update(session, instance_uuid, values,
-                                      **expected)
+            updated = instances.update(session, instance_uuid, values,
+                                       reload=record, **expected)
             if action:
                 instances.action_start(session, ctxt, instance_uuid, action)
             _record_event(session, ctxt, instance_uuid, event)
-            return record
+            return updated
 
     @_writes
     def request_spec_pin_zone(self, ctxt, instance_uuid, zone):

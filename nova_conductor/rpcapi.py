@@ -28,6 +28,8 @@ API versions:
   1.7 - provision_instances takes ``place`` and ``admin_password``:
         the conductor queues the placement itself, and the API no
         longer casts schedule_and_build_instances after it
+  1.8 - instance_update takes ``record``: False (a compute's report)
+        replies None instead of the updated record
 
 ComputeTaskAPI (namespace 'compute_task'):
   1.0 - schedule_and_build_instances, build_instances
@@ -45,7 +47,7 @@ TOPIC = 'conductor'
 class ConductorAPI:
     """The conductor as seen from the other daemons."""
 
-    VERSION = '1.7'
+    VERSION = '1.8'
 
     def __init__(self):
         target = messaging.Target(topic=TOPIC, version=self.VERSION)
@@ -243,6 +245,20 @@ class ConductorAPI:
         return self.client.prepare(version='1.4').call(
             ctxt, 'instance_update', instance_uuid=instance_uuid,
             values=values, expected=expected, event=event, action=action)
+
+    def instance_report(self, ctxt, instance_uuid, values, expected=None,
+                        event=None, action=None):
+        """A compute's instance_update: the same write, no record back
+        (1.8), so the conductor neither reads it again nor sends it."""
+        if not self.client.can_send_version('1.8'):
+            self.instance_update(ctxt, instance_uuid, values,
+                                 expected=expected, event=event,
+                                 action=action)
+            return
+        self.client.prepare(version='1.8').call(
+            ctxt, 'instance_update', instance_uuid=instance_uuid,
+            values=values, expected=expected, event=event, action=action,
+            record=False)
 
     def request_spec_pin_zone(self, ctxt, instance_uuid, zone):
         """Pin the server to ``zone`` (None unpins): where it may be

@@ -121,12 +121,13 @@ def builds_older_than(session, seconds):
 
 
 def update(session, instance_uuid, values, expected_task_state=_UNSET,
-           expected_vm_state=_UNSET):
+           expected_vm_state=_UNSET, reload=True):
     """Set ``values`` on the server if its states are as expected.
 
     ``expected_task_state``/``expected_vm_state`` is a state or a list of
     them; a server being deleted raises UnexpectedDeletingTaskStateError
-    so its builder knows to stop.  Returns the updated record.
+    so its builder knows to stop.  Returns the updated record, or None
+    without ``reload``.
     """
     instance = _row(session, instance_uuid, for_update=True)
     _expect(instance, 'task_state', expected_task_state)
@@ -142,6 +143,9 @@ def update(session, instance_uuid, values, expected_task_state=_UNSET,
     for key, value in values.items():
         setattr(instance, key, value)
     instance.updated_at = timeutils.utcnow()
+    if not reload:
+        session.flush()
+        return None
     return _reload(session, instance)
 
 

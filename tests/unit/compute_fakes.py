@@ -60,6 +60,11 @@ class StateConductor:
                                 event.get('result', 'start')))
         return dict(record)
 
+    def instance_report(self, ctxt, instance_uuid, values, expected=None,
+                        event=None, action=None):
+        self.instance_update(ctxt, instance_uuid, values, expected=expected,
+                             event=event, action=action)
+
     def instance_destroy(self, ctxt, instance_uuid, event=None):
         del self.records[self._live(instance_uuid)['uuid']]
         self.deleted.add(instance_uuid)

@@ -1,6 +1,7 @@
 """A create's one message: provision_instances stores the build
 requests and queues their placement (1.7); against a conductor capped
-below 1.7 the API casts schedule_and_build_instances as before."""
+below 1.7 the API casts schedule_and_build_instances as before.  A
+compute's report asks for no record back (1.8)."""
 
 import threading
 
@@ -27,12 +28,12 @@ class RecordingConductor:
         self.calls.append(kwargs)
 
 
-@pytest.fixture
-def conductor(monkeypatch):
+def _serve(monkeypatch, endpoint):
+    """Serve ``endpoint`` as the conductor over the in-memory driver
+    until the generator is closed."""
     transport = messaging.get_rpc_transport(
         CONF, url='fake:/', allowed_remote_exmods=rpc.ALLOWED_EXMODS)
     monkeypatch.setattr(rpc, '_TRANSPORT', transport)
-    endpoint = RecordingConductor()
     server = rpc.get_server(
         messaging.Target(topic=rpcapi.TOPIC, server='conductor1'),
         [endpoint])
@@ -42,6 +43,11 @@ def conductor(monkeypatch):
     server.wait()
     transport.cleanup()
     CONF.reset()
+
+
+@pytest.fixture
+def conductor(monkeypatch):
+    yield from _serve(monkeypatch, RecordingConductor())
 
 
 def _provision():
@@ -108,3 +114,40 @@ def test_nothing_to_place_queues_nothing():
     placements.submit(context.get_admin_context(), [], {}, None)
     placements.shutdown()
     assert calls == []
+
+
+class RecordingUpdates:
+    target = messaging.Target(version='1.8')
+
+    def __init__(self):
+        self.calls = []
+
+    def instance_update(self, ctxt, **kwargs):
+        self.calls.append(kwargs)
+        return None if kwargs.get('record') is False else {'uuid': 'u1'}
+
+
+@pytest.fixture
+def updates(monkeypatch):
+    yield from _serve(monkeypatch, RecordingUpdates())
+
+
+def _report():
+    return rpcapi.ConductorAPI().instance_report(
+        context.get_admin_context(), 'u1', {'vm_state': 'active'},
+        expected={'task_state': ['spawning']},
+        event={'event': 'build', 'result': 'Success'})
+
+
+def test_a_compute_report_asks_for_no_record(updates):
+    assert _report() is None
+    assert updates.calls[0]['record'] is False
+    assert updates.calls[0]['event'] == {'event': 'build',
+                                         'result': 'Success'}
+
+
+def test_a_report_to_a_conductor_capped_below_1_8_is_an_update(updates):
+    CONF.set_override('conductor', '1.7', 'upgrade_levels')
+    assert _report() is None
+    assert 'record' not in updates.calls[0]
+    assert updates.calls[0]['values'] == {'vm_state': 'active'}

@@ -8,6 +8,7 @@ from oslo_utils import timeutils
 import pytest
 import sqlalchemy as sa
 
+from common import exception
 from common.db import engines
 from common.db import main_models as main
 from common.db import migration
@@ -109,3 +110,23 @@ def test_update_sets_and_removes_system_metadata_keys(cell_url):
         record = instances.update(session, uuid, {'locked_reason': None})
     assert record['locked_reason'] is None
     assert 'locked_reason' not in record['system_metadata']
+
+
+def test_a_compute_report_writes_without_reading_the_record_back(cell_url):
+    """``reload=False`` (a compute's instance_report): the states are
+    checked and written, and no record is built for a caller that has
+    no use for it."""
+    uuid = fixtures.add_instance(cell_url, 'cmp1')
+    _set(cell_url, uuid, task_state='spawning')
+    with engines.writer(cell_url) as session:
+        assert instances.update(
+            session, uuid, {'vm_state': 'active', 'task_state': None},
+            expected_task_state=['spawning'], reload=False) is None
+    with engines.reader(cell_url) as session:
+        row = session.scalars(sa.select(main.Instance).where(
+            main.Instance.uuid == uuid)).one()
+        assert (row.vm_state, row.task_state) == ('active', None)
+    with engines.writer(cell_url) as session:
+        with pytest.raises(exception.UnexpectedTaskStateError):
+            instances.update(session, uuid, {'task_state': None},
+                             expected_task_state=['spawning'], reload=False)
