@@ -19,7 +19,10 @@ CONF = conf.CONF
 
 
 class RecordingConductor:
-    target = messaging.Target(version='1.7')
+    """The calls' arguments; instance_update answers a record only when
+    asked for one."""
+
+    target = messaging.Target(version='1.8')
 
     def __init__(self):
         self.calls = []
@@ -27,13 +30,18 @@ class RecordingConductor:
     def provision_instances(self, ctxt, **kwargs):
         self.calls.append(kwargs)
 
+    def instance_update(self, ctxt, **kwargs):
+        self.calls.append(kwargs)
+        return None if kwargs.get('record') is False else {'uuid': 'u1'}
 
-def _serve(monkeypatch, endpoint):
-    """Serve ``endpoint`` as the conductor over the in-memory driver
-    until the generator is closed."""
+
+@pytest.fixture
+def conductor(monkeypatch):
+    """A RecordingConductor served over the in-memory driver."""
     transport = messaging.get_rpc_transport(
         CONF, url='fake:/', allowed_remote_exmods=rpc.ALLOWED_EXMODS)
     monkeypatch.setattr(rpc, '_TRANSPORT', transport)
+    endpoint = RecordingConductor()
     server = rpc.get_server(
         messaging.Target(topic=rpcapi.TOPIC, server='conductor1'),
         [endpoint])
@@ -43,11 +51,6 @@ def _serve(monkeypatch, endpoint):
     server.wait()
     transport.cleanup()
     CONF.reset()
-
-
-@pytest.fixture
-def conductor(monkeypatch):
-    yield from _serve(monkeypatch, RecordingConductor())
 
 
 def _provision():
@@ -116,22 +119,6 @@ def test_nothing_to_place_queues_nothing():
     assert calls == []
 
 
-class RecordingUpdates:
-    target = messaging.Target(version='1.8')
-
-    def __init__(self):
-        self.calls = []
-
-    def instance_update(self, ctxt, **kwargs):
-        self.calls.append(kwargs)
-        return None if kwargs.get('record') is False else {'uuid': 'u1'}
-
-
-@pytest.fixture
-def updates(monkeypatch):
-    yield from _serve(monkeypatch, RecordingUpdates())
-
-
 def _report():
     return rpcapi.ConductorAPI().instance_report(
         context.get_admin_context(), 'u1', {'vm_state': 'active'},
@@ -139,15 +126,16 @@ def _report():
         event={'event': 'build', 'result': 'Success'})
 
 
-def test_a_compute_report_asks_for_no_record(updates):
+def test_a_compute_report_asks_for_no_record(conductor):
     assert _report() is None
-    assert updates.calls[0]['record'] is False
-    assert updates.calls[0]['event'] == {'event': 'build',
+    assert conductor.calls[0]['record'] is False
+    assert conductor.calls[0]['event'] == {'event': 'build',
                                          'result': 'Success'}
 
 
-def test_a_report_to_a_conductor_capped_below_1_8_is_an_update(updates):
+def test_a_report_to_a_conductor_capped_below_1_8_is_an_update(
+        conductor):
     CONF.set_override('conductor', '1.7', 'upgrade_levels')
     assert _report() is None
-    assert 'record' not in updates.calls[0]
-    assert updates.calls[0]['values'] == {'vm_state': 'active'}
+    assert 'record' not in conductor.calls[0]
+    assert conductor.calls[0]['values'] == {'vm_state': 'active'}
