@@ -13,8 +13,9 @@ A multiple create is placed whole or not at all.  What cannot be placed
 goes to cell0 in ERROR with a fault saying why.
 """
 
-from concurrent import futures
 import contextlib
+import queue
+import threading
 
 from oslo_log import log as logging
 import oslo_messaging as messaging
@@ -309,12 +310,18 @@ class ComputeTaskManager:
 class Placements:
     """The queue of create requests waiting for placement, worked off by
     PLACEMENT_THREADS threads running ``place(ctxt, uuids, builds,
-    admin_password)``."""
+    admin_password)``.
+
+    Daemon threads, started with the first request: a placement stuck
+    on a scheduler that does not answer must not keep a stopping
+    conductor alive past its grace period.
+    """
 
     def __init__(self, place):
         self._place = place
-        self._pool = futures.ThreadPoolExecutor(
-            PLACEMENT_THREADS, thread_name_prefix='placement')
+        self._queue = queue.Queue()
+        self._threads = []
+        self._lock = threading.Lock()
 
     def submit(self, ctxt, uuids, builds, admin_password):
         """Queue the placement of one create request's servers.
@@ -322,19 +329,35 @@ class Placements:
         ``builds`` is {uuid: (record, block device mappings, tags,
         request spec)}, as ``build_requests.load`` returns them.
         """
-        if uuids:
-            self._pool.submit(self._run, ctxt, uuids, builds, admin_password)
+        if not uuids:
+            return
+        with self._lock:
+            if not self._threads:
+                self._threads = [
+                    threading.Thread(target=self._work, daemon=True,
+                                     name='placement-%d' % index)
+                    for index in range(PLACEMENT_THREADS)]
+                for thread in self._threads:
+                    thread.start()
+        self._queue.put((ctxt, uuids, builds, admin_password))
 
-    def _run(self, ctxt, uuids, builds, admin_password):
-        ctxt.update_store()  # this thread's log lines: the request id
-        try:
-            self._place(ctxt, uuids, builds, admin_password)
-        except Exception:
-            LOG.exception('Placing servers %s failed', ', '.join(uuids))
+    def _work(self):
+        for ctxt, uuids, builds, admin_password in iter(self._queue.get,
+                                                        None):
+            ctxt.update_store()  # this thread's log lines: the request id
+            try:
+                self._place(ctxt, uuids, builds, admin_password)
+            except Exception:
+                LOG.exception('Placing servers %s failed', ', '.join(uuids))
 
     def shutdown(self):
         """Finish what is queued (the service is stopping)."""
-        self._pool.shutdown(wait=True)
+        with self._lock:
+            threads, self._threads = self._threads, []
+        for _thread in threads:
+            self._queue.put(None)
+        for thread in threads:
+            thread.join()
 
 
 def _placement_failure(error):

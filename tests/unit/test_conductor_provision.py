@@ -3,6 +3,8 @@ requests and queues their placement (1.7); against a conductor capped
 below 1.7 the API casts schedule_and_build_instances as before.  A
 compute's report asks for no record back (1.8)."""
 
+import subprocess
+import sys
 import threading
 
 from oslo_context import context as oslo_context
@@ -139,3 +141,21 @@ def test_a_report_to_a_conductor_capped_below_1_8_is_an_update(
     assert _report() is None
     assert 'record' not in conductor.calls[0]
     assert conductor.calls[0]['values'] == {'vm_state': 'active'}
+
+
+def test_a_stuck_placement_does_not_keep_the_process_alive():
+    """A conductor past its grace period exits even while a placement
+    waits on a scheduler that never answers."""
+    script = (
+        'import threading\n'
+        'from common import context\n'
+        'from nova_conductor import compute_task\n'
+        'stuck = threading.Event()\n'
+        'placements = compute_task.Placements(\n'
+        '    lambda *args: stuck.wait())\n'
+        'placements.submit(context.get_admin_context(), ["u1"], {}, None)\n'
+        'print("queued")\n')
+    proc = subprocess.run([sys.executable, '-c', script],
+                          capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ['queued']
