@@ -1,9 +1,9 @@
 """Code shared by the daemons and the admin commands.
 
 Threads only, never eventlet.  oslo.service depends on eventlet, and
-futurist and oslo.service import it whenever it is installed: about
-30 MiB of every process (its resolver brings dnspython) for a library
-this project never runs.  Marking it missing sends them down their
+futurist and oslo.service import it whenever it is installed: 8 to 17
+MiB of each daemon's memory (its resolver brings dnspython) for a
+library this project never runs.  Marking it missing sends them down their
 thread paths, and oslo.service's threading backend is the one it loads.
 Every package of the project imports this module first.
 """

@@ -24,7 +24,7 @@ SNAPSHOT = PowerAction('compute_snapshot_instance',
                        states.IMAGE_SNAPSHOT_PENDING, None,
                        states.IMAGE_SNAPSHOT)
 SNAPSHOT_STEPS = (states.IMAGE_SNAPSHOT_PENDING, states.IMAGE_SNAPSHOT,
-                   states.IMAGE_PENDING_UPLOAD, states.IMAGE_UPLOADING)
+                  states.IMAGE_PENDING_UPLOAD, states.IMAGE_UPLOADING)
 
 
 class Snapshots:
