@@ -149,15 +149,16 @@ def _daemon_processes(processes, roots):
 
 
 def _daemon_of(argv):
-    """The daemon a command line runs, also once gunicorn retitled it
-    (``gunicorn: master [nova-api]``)."""
-    for arg in argv[:2]:
-        name = os.path.basename(arg.decode(errors='replace'))
-        if name in DAEMONS:
-            return name
-        title = name.rpartition('[')[2].rstrip(']')
-        if name.startswith('gunicorn: ') and title in DAEMONS:
-            return title
+    """The daemon a command line runs, also once retitled: gunicorn's
+    ``gunicorn: master [nova-api]``, or setproctitle's joining the
+    arguments into one string."""
+    words = b' '.join(argv).decode(errors='replace').split()
+    if words[:1] == ['gunicorn:']:
+        title = words[-1].strip('[]')
+        return title if title in DAEMONS else None
+    for word in words[:2]:
+        if os.path.basename(word) in DAEMONS:
+            return os.path.basename(word)
     return None
 
 

@@ -2,6 +2,7 @@
 conductor into MariaDB: registration, heartbeats, up/down as the API
 shows it, RabbitMQ and the database going away, SIGTERM."""
 
+import os
 import signal
 import urllib.parse
 import uuid
@@ -223,3 +224,51 @@ def test_api_and_scheduler_run_on_a_select_only_database_user(
     assert resp.json()['service']['status'] == 'disabled'
     row = {s['binary']: s for s in cloud.services()}['nova-compute']
     assert (row['disabled'], row['disabled_reason']) == (True, 'test')
+
+
+def _children(pid):
+    """Pids of the processes whose parent is ``pid``."""
+    with open('/proc/%d/task/%d/children' % (pid, pid)) as f:
+        return [int(child) for child in f.read().split()]
+
+
+def test_one_api_worker_is_the_api_process(cloud):
+    """With osapi_compute_workers = 1 nova-api forks nothing; SIGHUP
+    reloads mutable options (debug) and it goes on serving."""
+    cloud.start('nova-conductor')
+    debug = cloud.conf_file('debug.conf', '[DEFAULT]\ndebug = False\n')
+    api = cloud.start('nova-api', debug)
+    cloud.wait_for_api()
+    assert _children(api.pid) == []
+    log = cloud.log_dir / 'nova-api.log'
+
+    def refused():
+        """A member asking for the services: a policy failure, which
+        nova-api logs at DEBUG."""
+        resp = cloud.api('GET', '/os-services', token='demo:demo')
+        assert resp.status_code == 403, resp.text
+    refused()
+    assert ' DEBUG ' not in log.read_text()
+
+    debug.write_text('[DEFAULT]\ndebug = True\n')
+    api.send_signal(signal.SIGHUP)
+    cloud.wait_for(lambda: 'SIGHUP: reloading' in log.read_text() and
+                   'Option DEFAULT.debug changed' in log.read_text())
+    refused()
+    assert ' DEBUG nova_api.policy ' in log.read_text()
+    assert api.poll() is None
+    api.send_signal(signal.SIGTERM)
+    assert api.wait(timeout=60) == 0
+
+
+def test_api_workers_are_forked_by_a_master(cloud):
+    workers = cloud.conf_file('workers.conf',
+                              '[DEFAULT]\nosapi_compute_workers = 2\n')
+    api = cloud.start('nova-api', workers)
+    cloud.wait_for_api()
+    cloud.wait_for(lambda: len(_children(api.pid)) == 2)
+    forked = _children(api.pid)
+    assert cloud.api('GET', '/').status_code == 200
+    api.send_signal(signal.SIGTERM)
+    assert api.wait(timeout=60) == 0
+    assert not any(os.path.exists('/proc/%d' % pid) for pid in forked)

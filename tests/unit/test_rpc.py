@@ -1,5 +1,8 @@
 """common.rpc on oslo.messaging's in-memory driver: the context travels."""
 
+import threading
+import time
+
 import oslo_messaging as messaging
 import pytest
 
@@ -63,3 +66,61 @@ def test_version_cap_refuses_newer_messages(server):
                             version_cap='1.0')
     assert not client.can_send_version('1.1')
     assert client.can_send_version('1.0')
+
+
+class _Sleeper:
+    target = messaging.Target(version='1.0')
+
+    def __init__(self):
+        self.running = 0
+        self.most = 0
+        self.lock = threading.Lock()
+
+    def nap(self, ctxt, seconds):
+        with self.lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        time.sleep(seconds)
+        with self.lock:
+            self.running -= 1
+
+
+@pytest.fixture
+def sleeper():
+    conf.CONF.set_override('transport_url', 'fake:/')
+    endpoint = _Sleeper()
+    srv = rpc.get_server(messaging.Target(topic='test', server='host1'),
+                         [endpoint])
+    srv.start()
+    yield srv, endpoint
+    srv.stop()
+    srv.wait()
+    rpc.cleanup()
+    conf.CONF.clear_override('transport_url')
+
+
+def test_sequential_messages_reuse_a_thread(sleeper):
+    """oslo.messaging's default pool started one thread per message up
+    to 64 and kept them; ours starts threads only while others are
+    busy."""
+    srv, _endpoint = sleeper
+    client = _client().prepare(timeout=10)
+    for _ in range(20):
+        client.call(context.get_admin_context(), 'nap', seconds=0)
+    assert srv._work_executor.num_workers <= 2
+
+
+def test_concurrent_messages_still_run_in_parallel(sleeper):
+    srv, endpoint = sleeper
+    client = _client().prepare(timeout=30)
+    callers = [threading.Thread(target=client.call,
+                                args=(context.get_admin_context(), 'nap'),
+                                kwargs={'seconds': 1}) for _ in range(10)]
+    for caller in callers:
+        caller.start()
+    for caller in callers:
+        caller.join()
+    # Ten one-second naps: serialised they would never overlap.
+    assert endpoint.most >= 5
+    assert (srv._work_executor.num_workers <=
+            conf.CONF.executor_thread_pool_size)
