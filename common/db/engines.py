@@ -27,6 +27,7 @@ from sqlalchemy import orm
 from common import conf
 from common import exception
 from common import utils
+from common.db import mysql_driver
 
 _ENGINES = {}
 _LOCK = threading.Lock()
@@ -95,6 +96,8 @@ def _create_engine(url):
             kwargs['poolclass'] = sa.pool.StaticPool
     else:
         kwargs.update(_pool_options(url))
+        if parsed.get_driver_name() == 'pymysql':
+            mysql_driver.load()
     try:
         engine = sa.create_engine(parsed, **kwargs)
     except (sa_exc.ArgumentError, sa_exc.NoSuchModuleError,

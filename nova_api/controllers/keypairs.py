@@ -19,7 +19,6 @@ from common.db import api_models as api
 from common.db import engines
 from nova_api import api_version
 from nova_api import base
-from nova_api import crypto
 from nova_api import links
 from nova_api import paging
 from nova_api import policy
@@ -212,6 +211,8 @@ class KeypairController(base.APIBase):
                 'characters long')
         key_type = params.get('type', 'ssh')
         self._check_quota(ctxt, user_id, 1)
+        # cryptography costs ~10 MiB: loaded with the first key pair.
+        from nova_api import crypto  # noqa: PLC0415
         if 'public_key' in params:
             private_key, public_key = None, params['public_key']
             fingerprint = crypto.fingerprint(public_key, key_type)

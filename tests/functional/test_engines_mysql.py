@@ -1,5 +1,9 @@
 """Pooled MariaDB connections: a connection in steady use is handed out
-without a ping; one that sat idle is pinged, and a dead one replaced."""
+without a ping; one that sat idle is pinged, and a dead one replaced.
+PyMySQL connects without loading cryptography."""
+
+import subprocess
+import sys
 
 import sqlalchemy as sa
 
@@ -56,3 +60,20 @@ def test_idle_connection_killed_by_the_server_is_replaced(
     replacement = _connection_id(url)
     assert replacement != killed
     assert len(pings) == 1
+
+
+NO_CRYPTOGRAPHY = """
+import sys
+from common.db import engines
+with engines.get_engine(sys.argv[1]).connect() as connection:
+    connection.exec_driver_sql('SELECT 1')
+print('pymysql' in sys.modules, 'cryptography' in sys.modules)
+"""
+
+
+def test_database_processes_connect_without_cryptography(mysql_db):
+    proc = subprocess.run(
+        [sys.executable, '-c', NO_CRYPTOGRAPHY, mysql_db('driver')],
+        capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ['True', 'False']
