@@ -4,8 +4,8 @@ A token is a random uuid handed to the user once, inside the console
 URL; only its SHA-256 hash is stored (``console_auth_tokens`` of the
 server's cell), so a read of the database does not yield usable
 tokens.  nova-compute makes the token and the URL, the conductor
-stores the hash, nova-novncproxy and nova-api look it up
-(common/db/console_auth_tokens.py).  No database access here: the
+stores the hash and looks it up for nova-novncproxy, nova-api looks it
+up itself (common/db/console_auth_tokens.py).  No database access here: the
 compute imports this module.
 """
 

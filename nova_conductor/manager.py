@@ -22,6 +22,7 @@ from common import exception
 from common import quota
 from common import service as nova_service
 from common import states
+from common.db import console_auth_tokens as valid_tokens
 from common.db import engines
 from common.db import main_models as main
 from common.db import mappings
@@ -84,7 +85,7 @@ def _build_check_spacing():
 class ConductorManager(periodic_task.PeriodicTasks):
     """Endpoint of topic 'conductor'; also its own service's reporter."""
 
-    target = messaging.Target(version='1.8')
+    target = messaging.Target(version='1.9')
 
     def __init__(self):
         super().__init__(CONF)
@@ -428,6 +429,13 @@ class ConductorManager(periodic_task.PeriodicTasks):
                 values, instance_uuid=instance_uuid))
         LOG.info('Instance %s: %s console token stored', instance_uuid,
                  values['console_type'])
+
+    @_reads
+    def console_auth_token_get_valid(self, ctxt, token):
+        """nova-novncproxy checking a console token (1.9): where the
+        console is, or InvalidToken.  The proxy itself holds no database
+        connection."""
+        return valid_tokens.find_valid(self._api_db(), token)
 
     @periodic_task.periodic_task(spacing=CONF.instance_delete_interval)
     def _cleanup_expired_console_auth_tokens(self, ctxt):

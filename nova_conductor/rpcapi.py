@@ -30,6 +30,8 @@ API versions:
         longer casts schedule_and_build_instances after it
   1.8 - instance_update takes ``record``: False (a compute's report)
         replies None instead of the updated record
+  1.9 - console_auth_token_get_valid: nova-novncproxy checks a console
+        token through the conductor instead of reading the database
 
 ComputeTaskAPI (namespace 'compute_task'):
   1.0 - schedule_and_build_instances, build_instances
@@ -47,7 +49,7 @@ TOPIC = 'conductor'
 class ConductorAPI:
     """The conductor as seen from the other daemons."""
 
-    VERSION = '1.8'
+    VERSION = '1.9'
 
     def __init__(self):
         target = messaging.Target(topic=TOPIC, version=self.VERSION)
@@ -353,6 +355,12 @@ class ConductorAPI:
         return self.client.prepare(version='1.5').call(
             ctxt, 'console_auth_token_create', instance_uuid=instance_uuid,
             values=values)
+
+    def console_auth_token_get_valid(self, ctxt, token):
+        """Where the console of ``token`` is (the stored fields), or
+        InvalidToken; searched in every cell."""
+        return self.client.prepare(version='1.9').call(
+            ctxt, 'console_auth_token_get_valid', token=token)
 
 
 class ComputeTaskAPI:

@@ -1,9 +1,10 @@
 """nova-novncproxy: browser consoles of instances, on [vnc] port 6080.
 
 It serves noVNC's pages and proxies their WebSocket to the guests' VNC
-servers (nova_novncproxy.websocketproxy), after checking each console
-token read-only in the cell database of ``[database] connection``.
-Like every daemon it registers its service and heartbeats through the
+servers (nova_novncproxy.websocketproxy), after the conductor checked
+each console token (conductor RPC 1.9): the proxy holds no database
+connection, which spares it SQLAlchemy and PyMySQL (~25 MiB).  Like
+every daemon it registers its service and heartbeats through the
 conductor; it serves no RPC.
 """
 
@@ -16,7 +17,6 @@ from oslo_log import log as logging
 from common import conf as nova_conf
 from common import config
 from common import service
-from common.db import engines
 from nova_conductor import rpcapi as conductor_rpcapi
 from nova_novncproxy import websocketproxy
 
@@ -45,14 +45,14 @@ def main():
         LOG.warning('[DEFAULT] web %s is not a directory: consoles work, '
                     'but there is no noVNC page to serve', conf.web)
     host, port = conf.vnc.novncproxy_host, conf.vnc.novncproxy_port
+    conductor = conductor_rpcapi.ConductorAPI()
     try:
         proxy = websocketproxy.ConsoleProxyServer(
-            host, port, conf.web, engines.configured_url('database'),
-            ssl_context=_ssl_context(conf))
+            host, port, conf.web, conductor, ssl_context=_ssl_context(conf))
     except OSError as e:
         error = e.strerror or str(e)
     else:
-        return _serve(conf, proxy)
+        return _serve(conf, proxy, conductor)
     # Logged outside the except clause, where oslo.log would repeat it.
     LOG.error('Cannot listen on %s:%s: %s', host, port, error)
     return 1
@@ -64,7 +64,7 @@ def _ssl_context(conf):
     return websocketproxy.ssl_context(conf.cert, conf.key)
 
 
-def _serve(conf, proxy):
+def _serve(conf, proxy, conductor):
     thread = threading.Thread(target=proxy.serve_forever,
                                       name='novncproxy', daemon=True)
     thread.start()
@@ -73,7 +73,7 @@ def _serve(conf, proxy):
     try:
         service.serve([service.Service(
             conf.host, BINARY, None, ConsoleProxyManager(),
-            reporter=conductor_rpcapi.ConductorAPI())])
+            reporter=conductor)])
     finally:
         proxy.shutdown()
         proxy.server_close()

@@ -8,8 +8,8 @@ framing, and then, in this order, as Nova's proxy does:
 
 1. the token, from the query string (``?token=``, which noVNC builds
    from the console URL's ``path``) or else noVNC's ``token`` cookie,
-   is looked up read-only in the cell database (its hash, not expired,
-   its server not deleted);
+   is checked by the conductor in the cells' databases (its hash, not
+   expired, its server not deleted);
 2. the ``Origin`` header (sent by browsers) must name this host, the
    host of the token's ``novncproxy_base_url``, or one of ``[console]
    allowed_origins``, with the base URL's scheme;
@@ -32,12 +32,13 @@ import ssl
 from urllib import parse
 
 from oslo_log import log as logging
+import oslo_messaging as messaging
 from websockify import websocket
 from websockify import websocketserver
 
 from common import conf
+from common import context
 from common import exception
-from common.db import console_auth_tokens
 from nova_novncproxy import rfb
 
 CONF = conf.CONF
@@ -221,10 +222,14 @@ class ConsoleRequestHandler(websocketserver.WebSocketRequestHandlerMixIn,
         if not token:
             raise ConsoleRefused('no token given')
         try:
-            connect_info = console_auth_tokens.get_valid(
-                self.server.cell_url, token)
+            connect_info = self.server.conductor.console_auth_token_get_valid(
+                context.get_admin_context(), token)
         except exception.InvalidToken as invalid:
             raise ConsoleRefused(invalid.format_message())
+        except (messaging.MessagingException,
+                exception.NovaException) as error:
+            raise ConsoleRefused('the conductor could not check the token '
+                                 '(%s)' % error)
         check_origin(self.headers, connect_info['access_url_base'] or '',
                      CONF.console.allowed_origins)
         return connect_info
@@ -303,16 +308,17 @@ def _close(ws, code, reason):
 class ConsoleProxyServer(server.ThreadingHTTPServer):
     """Bound on construction; serves in threads from serve_forever().
 
-    ``cell_url`` is the cell database the tokens are read from.  With
-    ``ssl_context`` every connection is TLS (``[DEFAULT] ssl_only``).
+    ``conductor`` (its rpcapi) checks the tokens: the proxy holds no
+    database connection.  With ``ssl_context`` every connection is TLS
+    (``[DEFAULT] ssl_only``).
     """
 
     daemon_threads = True
 
-    def __init__(self, host, port, web, cell_url, ssl_context=None):
+    def __init__(self, host, port, web, conductor, ssl_context=None):
         if ':' in host:
             self.address_family = socket.AF_INET6
-        self.cell_url = cell_url
+        self.conductor = conductor
         self.ssl_context = ssl_context
         super().__init__((host, port), functools.partial(
             ConsoleRequestHandler, directory=web))

@@ -1,4 +1,5 @@
-"""Reading console tokens, for nova-api and nova-novncproxy (read-only).
+"""Reading console tokens, for nova-api and nova-conductor (which checks
+them for nova-novncproxy).
 
 A token is valid while its row exists, its ``expires`` (a Unix time)
 is in the future and its server is not deleted.  The conductor deletes
@@ -11,6 +12,7 @@ import sqlalchemy as sa
 
 from common import console_auth
 from common import exception
+from common.db import cells
 from common.db import engines
 from common.db import main_models as main
 
@@ -37,3 +39,18 @@ def get_valid(cell_url, token):
     if row is None:
         raise exception.InvalidToken()
     return dict(row)
+
+
+def find_valid(api_url, token):
+    """``get_valid`` in whichever cell knows ``token`` (a token is of
+    one server, so in one cell); InvalidToken when none does."""
+    def read(cell):
+        try:
+            return get_valid(cell.database_connection, token)
+        except exception.InvalidToken:
+            return None
+    for _cell, info in cells.scatter_gather(
+            cells.cells_with_hosts(api_url), read):
+        if isinstance(info, dict):
+            return info
+    raise exception.InvalidToken()

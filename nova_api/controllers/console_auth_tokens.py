@@ -12,7 +12,6 @@ here, those versions answer Nova's 401 for any valid token.  2.99 adds
 import webob.exc
 
 from common import exception
-from common.db import cells
 from common.db import console_auth_tokens
 from nova_api import base
 from nova_api import policy
@@ -40,16 +39,10 @@ class ConsoleAuthTokensController(base.APIBase):
         return {'console': console}
 
     def _find(self, token):
-        """The token's connection info from the cell that knows it (a
-        token is of one server, so in one cell); 404 when none does."""
-        def read(cell):
-            try:
-                return console_auth_tokens.get_valid(
-                    cell.database_connection, token)
-            except exception.InvalidToken:
-                return None
-        for _cell, info in cells.scatter_gather(
-                cells.cells_with_hosts(self.api_url), read):
-            if isinstance(info, dict):
-                return info
-        raise webob.exc.HTTPNotFound(explanation='Token not found')
+        """The token's connection info from the cell that knows it; 404
+        when none does."""
+        try:
+            return console_auth_tokens.find_valid(self.api_url, token)
+        except exception.InvalidToken:
+            raise webob.exc.HTTPNotFound(
+                explanation='Token not found') from None

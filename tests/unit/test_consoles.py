@@ -5,6 +5,7 @@ the compute making a token."""
 import hashlib
 import struct
 import time
+import types
 
 import jsonschema
 import oslo_messaging as messaging
@@ -76,6 +77,49 @@ def _check(origin, host='127.0.0.1:6080', allowed=(), **headers):
         headers['Origin'] = origin
     headers['Host'] = host
     websocketproxy.check_origin(headers, BASE, list(allowed))
+
+
+class _Conductor:
+    """The conductor's console_auth_token_get_valid, answering with
+    ``outcome`` (a dict, or an exception to raise)."""
+
+    def __init__(self, outcome):
+        self.outcome = outcome
+        self.tokens = []
+
+    def console_auth_token_get_valid(self, ctxt, token):
+        self.tokens.append(token)
+        if isinstance(self.outcome, Exception):
+            raise self.outcome
+        return self.outcome
+
+
+def _authorize(conductor, path='/?token=abc'):
+    handler = types.SimpleNamespace(
+        path=path, headers={}, server=types.SimpleNamespace(
+            conductor=conductor))
+    return websocketproxy.ConsoleRequestHandler._authorize(handler)
+
+
+def test_proxy_asks_the_conductor_about_the_token():
+    conductor = _Conductor({'access_url_base': None, 'host': 'h'})
+    assert _authorize(conductor)['host'] == 'h'
+    assert conductor.tokens == ['abc']
+
+
+@pytest.mark.parametrize('error, reason', [
+    (exception.InvalidToken(), 'The token is invalid or has expired'),
+    (messaging.MessagingTimeout('no reply'),
+     'the conductor could not check the token .no reply'),
+    (messaging.RPCVersionCapError(version='1.9', version_cap='1.8'),
+     'the conductor could not check the token'),
+    (exception.DatabaseUnavailable(reason='gone'),
+     'the conductor could not check the token'),
+])
+def test_proxy_refuses_what_the_conductor_cannot_vouch_for(error, reason):
+    with pytest.raises(websocketproxy.ConsoleRefused, match=reason):
+        _authorize(_Conductor(error))
+
 
 
 @pytest.mark.parametrize('origin, kwargs', [

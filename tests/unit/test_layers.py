@@ -9,6 +9,8 @@ database, and in tests/functional on the real processes).
 
 import ast
 import pathlib
+import subprocess
+import sys
 
 import pytest
 import sqlalchemy as sa
@@ -64,10 +66,11 @@ def test_read_only_daemons_import_no_writing_module(package):
     assert offenders == []
 
 
-def test_compute_never_touches_a_database():
+@pytest.mark.parametrize('package', ['nova_compute', 'nova_novncproxy'])
+def test_compute_and_console_proxy_never_touch_a_database(package):
     offenders = sorted(
         '%s imports %s' % (path.relative_to(TOP), name)
-        for path in _modules('nova_compute') for name in _imports(path)
+        for path in _modules(package) for name in _imports(path)
         if name.startswith(('common.db', 'sqlalchemy')))
     assert offenders == []
 
@@ -109,3 +112,16 @@ def test_a_read_only_process_cannot_write_through_a_reader(
             == 0
         with pytest.raises(sa_exc.OperationalError, match='readonly'):
             session.execute(sa.text('INSERT INTO t VALUES (1)'))
+
+
+@pytest.mark.parametrize('module', ['nova_compute.manager',
+                                    'nova_novncproxy.cmd'])
+def test_compute_and_console_proxy_load_no_database_driver(module):
+    """Not even indirectly: SQLAlchemy and PyMySQL cost ~25 MiB."""
+    proc = subprocess.run(
+        [sys.executable, '-c', 'import importlib, sys; '
+         'importlib.import_module(sys.argv[1]); '
+         'print(sorted({"sqlalchemy", "pymysql"} & set(sys.modules)))',
+         module], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ['[]']
