@@ -37,9 +37,15 @@ import requests
 
 from common import conf
 from common import exception
+from common.conf import glance as glance_conf
+from common.conf import utils as conf_utils
 
 CONF = conf.CONF
 LOG = logging.getLogger(__name__)
+# keystoneauth1's options of [glance], registered by their user (see
+# common/conf/utils.py).
+conf_utils.register_ksa_opts(CONF, glance_conf.glance_group,
+                             glance_conf.SERVICE_TYPE)
 
 # The properties of Glance's image schema that are not "additional
 # properties": everything else an image holds is a property of its own.

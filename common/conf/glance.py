@@ -1,7 +1,9 @@
 """[glance] options: how services reach the image service.
 
 nova-compute downloads images and uploads snapshots; nova-api reads
-image metadata when validating requests.
+image metadata when validating requests.  The keystoneauth1 options of
+the group are registered by the client, common/glance.py (see
+common/conf/utils.py).
 """
 
 from oslo_config import cfg
@@ -90,7 +92,6 @@ troubleshooting; noisy.
 def register_opts(conf):
     conf.register_group(glance_group)
     conf.register_opts(glance_opts, group=glance_group)
-    utils.register_ksa_opts(conf, glance_group, SERVICE_TYPE)
 
 
 def list_opts():

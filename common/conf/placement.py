@@ -1,8 +1,11 @@
 """[placement] options: how services reach the placement API.
 
-nova-compute reports inventories there, nova-scheduler asks it for
-candidate hosts and nova-conductor moves allocations, so all of them
-need credentials in this group.
+In Nova, nova-compute reports inventories there, nova-scheduler asks it
+for candidate hosts and nova-conductor moves allocations.  Here the
+conductor claims resources in its own database and nothing calls a
+placement API, so the group's keystoneauth1 options are in the sample
+only (common/conf/utils.py says why they are registered by their
+client).
 """
 
 from oslo_config import cfg
@@ -19,7 +22,6 @@ placement_group = cfg.OptGroup(
 
 def register_opts(conf):
     conf.register_group(placement_group)
-    utils.register_ksa_opts(conf, placement_group, SERVICE_TYPE)
 
 
 def list_opts():

@@ -4,10 +4,22 @@ Nova configures each service it calls ([glance], [placement],
 [keystone]...) with the same three keystoneauth1 option sets: session
 (TLS, timeouts), auth plugin (credentials) and adapter (which endpoint
 of the catalog). Doing it in one place keeps the groups alike.
+
+Unlike the rest of nova.conf, these sets are registered at run time by
+the client that calls the service (common/glance.py for [glance]), not
+by ``common.conf``: keystoneauth1 brings requests and urllib3 (~7 MiB),
+which the conductor, the scheduler and the console proxy never use.
+The sample lists them all (``list_opts``), and oslo.config reads a
+group's options from the parsed files whenever they are registered.
 """
 
-from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg
+
+
+def _loading():
+    """keystoneauth1.loading, imported when options are asked for."""
+    from keystoneauth1 import loading  # noqa: PLC0415 - see above
+    return loading
 
 
 def adapter_opts(service_type):
@@ -16,7 +28,7 @@ def adapter_opts(service_type):
     Internal endpoints are preferred over public ones, as in Nova: the
     control plane normally talks over the management network.
     """
-    opts = ks_loading.get_adapter_conf_options(include_deprecated=False)
+    opts = _loading().get_adapter_conf_options(include_deprecated=False)
     cfg.set_defaults(opts, service_type=service_type,
                      valid_interfaces=['internal', 'public'])
     return opts
@@ -30,6 +42,7 @@ def register_ksa_opts(conf, group, service_type):
     chosen plugin's own options when the plugin is loaded.
     """
     name = getattr(group, 'name', group)
+    ks_loading = _loading()
     ks_loading.register_session_conf_options(conf, name)
     ks_loading.register_auth_conf_options(conf, name)
     conf.register_opts(adapter_opts(service_type), group=name)
@@ -38,6 +51,7 @@ def register_ksa_opts(conf, group, service_type):
 def ksa_list_opts(service_type):
     """What the sample shows for such a group: the password plugin's
     options stand for whatever plugin an operator picks."""
+    ks_loading = _loading()
     return (ks_loading.get_session_conf_options()
             + ks_loading.get_auth_common_conf_options()
             + ks_loading.get_auth_plugin_conf_options('password')

@@ -96,7 +96,7 @@ def _create_engine(url):
             kwargs['poolclass'] = sa.pool.StaticPool
     else:
         kwargs.update(_pool_options(url))
-        if parsed.get_driver_name() == 'pymysql':
+        if parsed.drivername.endswith('+pymysql'):
             mysql_driver.load()
     try:
         engine = sa.create_engine(parsed, **kwargs)

@@ -136,9 +136,6 @@ NOVA_DEFAULTS = [
     ('quota', 'ram', 51200),
     ('quota', 'recheck_quota', True),
     ('glance', 'num_retries', 3),
-    ('glance', 'service_type', 'image'),
-    ('placement', 'service_type', 'placement'),
-    ('keystone', 'service_type', 'identity'),
     ('fake', 'host_count', 1),
     ('upgrade_levels', 'compute', None),
 ]
@@ -148,6 +145,59 @@ NOVA_DEFAULTS = [
 def test_nova_defaults(conf, group, name, default):
     section = conf if group == 'DEFAULT' else conf[group]
     assert section[name] == default
+
+
+@pytest.mark.parametrize('group,service_type', [
+    ('glance', 'image'), ('placement', 'placement'),
+    ('keystone', 'identity')])
+def test_service_groups_list_keystoneauth_options(group, service_type):
+    """The sample shows each service group's keystoneauth1 options,
+    whichever daemon registers them."""
+    listed = {getattr(g, 'name', g): {o.dest: o.default for o in group_opts}
+              for g, group_opts in opts.list_opts()}
+    assert listed[group]['service_type'] == service_type
+    assert listed[group]['valid_interfaces'] == ['internal', 'public']
+    assert {'auth_type', 'cafile', 'endpoint_override'} <= set(listed[group])
+
+
+READ_GLANCE_OPTIONS = """
+import sys
+from common import config
+conf = config.parse_args(['nova', '--config-file', sys.argv[1]])
+from common import glance
+print(conf.glance.service_type, conf.glance.endpoint_override,
+      conf.glance.timeout)
+"""
+
+
+def test_glance_client_registers_and_reads_its_keystoneauth_options(
+        tmp_path):
+    """Registered after nova.conf was parsed, they still read it."""
+    nova_conf_file = tmp_path / 'nova.conf'
+    nova_conf_file.write_text('[glance]\nendpoint_override = '
+                              'http://glance.example.com:9292\n'
+                              'timeout = 7\n')
+    proc = subprocess.run(
+        [sys.executable, '-c', READ_GLANCE_OPTIONS, str(nova_conf_file)],
+        capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ['image', 'http://glance.example.com:9292',
+                                   '7.0']
+
+
+@pytest.mark.parametrize('module', ['nova_conductor.manager',
+                                    'nova_scheduler.manager',
+                                    'nova_novncproxy.cmd'])
+def test_daemons_calling_no_service_load_no_http_client(module):
+    """keystoneauth1 and requests (~7 MiB) only where a service is
+    called: nova-api and nova-compute (Glance)."""
+    proc = subprocess.run(
+        [sys.executable, '-c', 'import importlib, sys; '
+         'importlib.import_module(sys.argv[1]); '
+         'print(sorted({"keystoneauth1", "requests"} & set(sys.modules)))',
+         module], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ['[]']
 
 
 def test_paths_interpolate(conf):
