@@ -126,3 +126,19 @@ def soft_delete_instance(cell_url, instance_uuid):
             uuid=instance_uuid).one()
         instance.deleted = instance.id
         instance.deleted_at = timeutils.utcnow()
+
+
+LOADED = """
+import importlib, sys
+importlib.import_module(sys.argv[1])
+print(' '.join(sorted(set(sys.argv[2:]) & set(sys.modules))))
+"""
+
+
+def modules_loaded(module, names):
+    """Which of ``names`` a fresh interpreter holds after importing
+    ``module``: what a daemon pays for in memory."""
+    proc = subprocess.run([sys.executable, '-c', LOADED, module, *names],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.split()
