@@ -12,10 +12,10 @@ datetimes in Python and ISO 8601 strings in JSON.
 from oslo_serialization import jsonutils
 from oslo_utils import timeutils
 import sqlalchemy as sa
-from sqlalchemy.ext import compiler
 
 from common import conf
 from common import states
+from common.db import json_functions
 from common.db import main_models as main
 
 CONF = conf.CONF
@@ -110,35 +110,6 @@ def _text(value):
     return value if isinstance(value, str) else jsonutils.dumps(value)
 
 
-class _JsonAggregate(sa.sql.expression.FunctionElement):
-    """A group's rows as one JSON document (an instance's metadata,
-    tags...): pymysql spends more on each row it reads than the server
-    does on the aggregate.  MySQL 5.7.22+, MariaDB 10.5+ (its length
-    is bounded by group_concat_max_len, which ``common.db.engines``
-    lifts) and SQLite's JSON1 have them under different names."""
-
-    type = sa.Text()
-    inherit_cache = True
-
-
-class _JsonObject(_JsonAggregate):
-    inherit_cache = True
-    names = {'mysql': 'JSON_OBJECTAGG', 'mariadb': 'JSON_OBJECTAGG',
-             'sqlite': 'json_group_object'}
-
-
-class _JsonArray(_JsonAggregate):
-    inherit_cache = True
-    names = {'mysql': 'JSON_ARRAYAGG', 'mariadb': 'JSON_ARRAYAGG',
-             'sqlite': 'json_group_array'}
-
-
-@compiler.compiles(_JsonAggregate)
-def _json_aggregate(element, sql_compiler, **kw):
-    return '%s(%s)' % (element.names[sql_compiler.dialect.name],
-                       sql_compiler.process(element.clauses, **kw))
-
-
 _INSTANCE = main.Instance.__table__.c
 _META = main.InstanceMetadata.__table__.c
 _SYSMETA = main.InstanceSystemMetadata.__table__.c
@@ -160,11 +131,11 @@ def _of_instance(aggregate, uuid_column, *where):
 _SIDE_TABLES = (
     sa.select(
         _INSTANCE.uuid, _EXTRA.c.flavor,
-        _of_instance(_JsonObject(_META.key, _META.value),
+        _of_instance(json_functions.JsonObject(_META.key, _META.value),
                      _META.instance_uuid, _META.deleted == 0),
-        _of_instance(_JsonObject(_SYSMETA.key, _SYSMETA.value),
+        _of_instance(json_functions.JsonObject(_SYSMETA.key, _SYSMETA.value),
                      _SYSMETA.instance_uuid, _SYSMETA.deleted == 0),
-        _of_instance(_JsonArray(_TAGS.tag), _TAGS.resource_id))
+        _of_instance(json_functions.JsonArray(_TAGS.tag), _TAGS.resource_id))
     .select_from(main.Instance.__table__.outerjoin(
         _EXTRA, _EXTRA.c.instance_uuid == _INSTANCE.uuid))
     .where(_INSTANCE.uuid.in_(_UUIDS)))
@@ -181,8 +152,8 @@ def load(session, instances):
     """Records of ``instances``, their side tables read in bulk.
 
     ``instances`` are rows of a Core select of the ``instances`` table
-    (the record keeps any other column the select adds) or ORM
-    Instance objects (nova-conductor's, as it updates them).  One
+    (the record keeps any other column the select adds) or dicts of
+    such a row's columns.  One
     query whatever the number of instances, a second when one of them
     may show a fault: a list of 100 servers must not cost 100 round
     trips per side table, nor a row per metadata item.
@@ -213,13 +184,9 @@ def _json(document, empty):
 
 
 def _record_of(instance, template):
-    """A record's columns: a Core row's, or an ORM Instance's (read by
-    attribute, slower: only the conductor's few come this way)."""
-    mapping = getattr(instance, '_mapping', None)
-    if mapping is not None:
-        record = dict(mapping)
-    else:
-        record = {name: getattr(instance, name) for name in INSTANCE_COLUMNS}
+    """A record's columns: a Core row's, or a dict of them (a row the
+    conductor just updated, with the values it wrote)."""
+    record = dict(getattr(instance, '_mapping', instance))
     record.update(metadata={}, system_metadata={}, flavor=None, tags=[],
                   fault=None)
     record['name'] = _name(record, template)

@@ -557,7 +557,7 @@ def _record_event(session, ctxt, instance_uuid, event):
 
 def _host_is_up(session, host):
     """Whether the nova-compute of ``host`` (in this cell) is up."""
-    service = main.Service
+    service = main.Service.__table__.c
     row = session.execute(sa.select(
         service.forced_down, service.last_seen_up, service.updated_at,
         service.created_at).where(

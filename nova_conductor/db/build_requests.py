@@ -15,34 +15,43 @@ from common import instance_record
 from common.db import api_models as api
 from nova_conductor.db import server_groups
 
+_BUILDS = api.BuildRequest.__table__
+_SPECS = api.RequestSpec.__table__
+
 
 def create(session, records, request_spec, block_device_mappings, tags):
     """Store each record with its spec and mapping, and join its group.
 
-    Returns the build requests as ``load`` would read them back.
+    Returns the build requests as ``load`` would read them back.  Core
+    inserts, one statement per table whatever the number of servers:
+    this is the API's create call, waited on by its user.
     """
     builds = {}
+    rows = {'builds': [], 'specs': [], 'mappings': []}
     for record in records:
         stored = instance_record.to_json(record)
         spec = dict(request_spec, instance_uuid=record['uuid'])
-        session.add(api.BuildRequest(
-            instance_uuid=record['uuid'], project_id=record['project_id'],
-            instance=stored,
-            block_device_mappings=jsonutils.dumps(block_device_mappings),
-            tags=jsonutils.dumps(tags)))
-        session.add(api.RequestSpec(instance_uuid=record['uuid'],
-                                    spec=jsonutils.dumps(spec)))
-        session.add(api.InstanceMapping(
-            instance_uuid=record['uuid'], cell_id=None,
-            project_id=record['project_id'], user_id=record['user_id'],
-            queued_for_delete=False))
+        rows['builds'].append({
+            'instance_uuid': record['uuid'],
+            'project_id': record['project_id'], 'instance': stored,
+            'block_device_mappings': jsonutils.dumps(block_device_mappings),
+            'tags': jsonutils.dumps(tags)})
+        rows['specs'].append({'instance_uuid': record['uuid'],
+                              'spec': jsonutils.dumps(spec)})
+        rows['mappings'].append({
+            'instance_uuid': record['uuid'], 'cell_id': None,
+            'project_id': record['project_id'],
+            'user_id': record['user_id'], 'queued_for_delete': False})
         builds[record['uuid']] = (instance_record.from_json(stored),
                                   block_device_mappings, tags, spec)
+    session.execute(sa.insert(_BUILDS), rows['builds'])
+    session.execute(sa.insert(_SPECS), rows['specs'])
+    session.execute(sa.insert(api.InstanceMapping.__table__),
+                    rows['mappings'])
     group = request_spec.get('instance_group')
     if group:
         server_groups.add_members(session, group['uuid'],
                                   [r['uuid'] for r in records])
-    session.flush()
     return builds
 
 
@@ -50,23 +59,24 @@ def load(session, instance_uuids):
     """{uuid: (record, block device mappings, tags, request spec)} of the
     build requests that still exist (the user may have deleted some)."""
     rows = session.execute(
-        sa.select(api.BuildRequest, api.RequestSpec.spec)
-        .join(api.RequestSpec,
-              api.RequestSpec.instance_uuid == api.BuildRequest.instance_uuid)
-        .where(api.BuildRequest.instance_uuid.in_(instance_uuids)))
+        sa.select(_BUILDS.c.instance_uuid, _BUILDS.c.instance,
+                  _BUILDS.c.block_device_mappings, _BUILDS.c.tags,
+                  _SPECS.c.spec)
+        .join(_SPECS, _SPECS.c.instance_uuid == _BUILDS.c.instance_uuid)
+        .where(_BUILDS.c.instance_uuid.in_(instance_uuids)))
     return {
-        build.instance_uuid: (
-            instance_record.from_json(build.instance),
-            jsonutils.loads(build.block_device_mappings or '[]'),
-            jsonutils.loads(build.tags or '[]'),
-            jsonutils.loads(spec))
-        for build, spec in rows}
+        row.instance_uuid: (
+            instance_record.from_json(row.instance),
+            jsonutils.loads(row.block_device_mappings or '[]'),
+            jsonutils.loads(row.tags or '[]'),
+            jsonutils.loads(row.spec))
+        for row in rows}
 
 
 def destroy(session, instance_uuid):
     """Delete the build request; False when it was already gone."""
-    return bool(session.execute(sa.delete(api.BuildRequest).where(
-        api.BuildRequest.instance_uuid == instance_uuid)).rowcount)
+    return bool(session.execute(sa.delete(_BUILDS).where(
+        _BUILDS.c.instance_uuid == instance_uuid)).rowcount)
 
 
 def forget(session, instance_uuid):

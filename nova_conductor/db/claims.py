@@ -20,7 +20,9 @@ from common import instance_record
 from common.db import main_models as main
 
 CONF = conf.CONF
-_NODE = main.ComputeNode
+# Core, not the ORM: a claim and a release are on every boot and delete.
+_NODE = main.ComputeNode.__table__.c
+_NODES = main.ComputeNode.__table__
 
 
 class ClaimFailed(exception.NovaException):
@@ -28,22 +30,46 @@ class ClaimFailed(exception.NovaException):
 
 
 def _ratio(resource):
+    """The node's ratio, or the initial one (a parameter) where unset."""
     column = getattr(_NODE, '%s_allocation_ratio' % resource)
-    return sa.func.coalesce(
-        sa.func.nullif(column, 0.0),
-        CONF['initial_%s_allocation_ratio' % resource])
+    return sa.func.coalesce(sa.func.nullif(column, 0.0),
+                            sa.bindparam('initial_%s' % resource))
 
 
-def _fits(vcpus, memory_mb, disk_gb):
-    return sa.and_(
-        _NODE.vcpus_used + vcpus <= _NODE.vcpus * _ratio('cpu'),
-        _NODE.memory_mb_used + memory_mb <= _NODE.memory_mb * _ratio('ram'),
-        _NODE.local_gb_used + disk_gb <= _NODE.local_gb * _ratio('disk'))
+# The statements of a claim and a release, built once with parameters
+# (a new statement object costs SQLAlchemy its cache key on every run).
+# Parameter names differ from the columns', which an UPDATE reserves.
+_LIVE_NODE = (_NODE.host == sa.bindparam('node_host'),
+              _NODE.hypervisor_hostname == sa.bindparam('nodename'),
+              _NODE.deleted == 0)
+_VCPUS, _MEMORY_MB, _DISK_GB, _SERVERS = (
+    sa.bindparam(name) for name in ('add_vcpus', 'add_memory_mb',
+                                    'add_disk_gb', 'add_servers'))
+_FITS = (_NODE.vcpus_used + _VCPUS <= _NODE.vcpus * _ratio('cpu'),
+         _NODE.memory_mb_used + _MEMORY_MB <= _NODE.memory_mb * _ratio('ram'),
+         _NODE.local_gb_used + _DISK_GB <= _NODE.local_gb * _ratio('disk'))
+# MySQL evaluates SET assignments left to right, so none may read
+# another's new value: each counter adds to itself.
+_ADD = {
+    'vcpus_used': _NODE.vcpus_used + _VCPUS,
+    'memory_mb_used': _NODE.memory_mb_used + _MEMORY_MB,
+    'local_gb_used': _NODE.local_gb_used + _DISK_GB,
+    'free_ram_mb': sa.func.coalesce(_NODE.free_ram_mb, 0) - _MEMORY_MB,
+    'free_disk_gb': sa.func.coalesce(_NODE.free_disk_gb, 0) - _DISK_GB,
+    'running_vms': sa.func.coalesce(_NODE.running_vms, 0) + _SERVERS,
+    'updated_at': sa.bindparam('now'),
+}
+_CLAIM = sa.update(_NODES).where(*_LIVE_NODE, *_FITS).values(_ADD)
+_RELEASE = sa.update(_NODES).where(*_LIVE_NODE).values(_ADD)
+_NODE_ID = sa.select(_NODE.id).where(*_LIVE_NODE)
+_NODE_ROW = sa.select(_NODES).where(*_LIVE_NODE)
 
 
-def _live_node(host, nodename):
-    return (_NODE.host == host, _NODE.hypervisor_hostname == nodename,
-            _NODE.deleted == 0)
+def _params(host, nodename, usage, servers):
+    vcpus, memory_mb, disk_gb = usage
+    return {'node_host': host, 'nodename': nodename, 'add_vcpus': vcpus,
+            'add_memory_mb': memory_mb, 'add_disk_gb': disk_gb,
+            'add_servers': servers, 'now': timeutils.utcnow()}
 
 
 def claim(session, host, nodename, usage):
@@ -52,56 +78,40 @@ def claim(session, host, nodename, usage):
     Raises ClaimFailed, naming the resource that ran out, when the node
     is gone or the usage does not fit any more.
     """
-    vcpus, memory_mb, disk_gb = usage
-    updated = session.execute(
-        sa.update(_NODE).where(*_live_node(host, nodename),
-                               _fits(vcpus, memory_mb, disk_gb))
-        .values(_add(vcpus, memory_mb, disk_gb, 1))
-        .execution_options(synchronize_session=False)).rowcount
-    node = session.execute(sa.select(_NODE).where(
-        *_live_node(host, nodename))).scalar_one_or_none()
+    params = _params(host, nodename, usage, 1)
+    params.update({'initial_%s' % r: CONF['initial_%s_allocation_ratio' % r]
+                   for r in ('cpu', 'ram', 'disk')})
+    updated = session.execute(_CLAIM, params).rowcount
+    # Its id; after a failed claim, the whole row to say what ran out.
+    node = session.execute(_NODE_ID if updated else _NODE_ROW,
+                           params).first()
     if node is None:
         raise ClaimFailed(host=host, node=nodename,
                           reason='the compute node is gone')
     if not updated:
         raise ClaimFailed(host=host, node=nodename,
-                          reason=_shortage(node, vcpus, memory_mb, disk_gb))
+                          reason=_shortage(node, *usage))
     return node.id
 
 
 def release(session, host, nodename, usage):
     """Give ``usage`` back to the node (a deleted or moved server)."""
-    vcpus, memory_mb, disk_gb = usage
-    session.execute(
-        sa.update(_NODE).where(*_live_node(host, nodename))
-        .values(_add(-vcpus, -memory_mb, -disk_gb, -1))
-        .execution_options(synchronize_session=False))
+    session.execute(_RELEASE, _params(host, nodename,
+                                      [-amount for amount in usage], -1))
 
 
 def count_failed_build(session, host, nodename):
     """One more failed build in the node's stats (``failed_builds``,
     what the BuildFailureWeigher reads)."""
-    node = session.execute(sa.select(_NODE).where(
-        *_live_node(host, nodename)).with_for_update()).scalar_one_or_none()
+    node = session.execute(
+        sa.select(_NODE.id, _NODE.stats).where(*_LIVE_NODE).with_for_update(),
+        {'node_host': host, 'nodename': nodename}).first()
     if node is None:
         return
     stats = jsonutils.loads(node.stats or '{}')
     stats['failed_builds'] = int(stats.get('failed_builds', 0)) + 1
-    node.stats = jsonutils.dumps(stats)
-
-
-def _add(vcpus, memory_mb, disk_gb, servers):
-    """SET values adding to each counter by itself: MySQL evaluates SET
-    assignments left to right, so none may read another's new value."""
-    return {
-        'vcpus_used': _NODE.vcpus_used + vcpus,
-        'memory_mb_used': _NODE.memory_mb_used + memory_mb,
-        'local_gb_used': _NODE.local_gb_used + disk_gb,
-        'free_ram_mb': sa.func.coalesce(_NODE.free_ram_mb, 0) - memory_mb,
-        'free_disk_gb': sa.func.coalesce(_NODE.free_disk_gb, 0) - disk_gb,
-        'running_vms': sa.func.coalesce(_NODE.running_vms, 0) + servers,
-        'updated_at': timeutils.utcnow(),
-    }
+    session.execute(sa.update(_NODES).where(_NODE.id == node.id).values(
+        stats=jsonutils.dumps(stats)))
 
 
 def _shortage(node, vcpus, memory_mb, disk_gb):

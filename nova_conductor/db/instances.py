@@ -4,6 +4,11 @@ A server enters its cell already placed (host and node chosen, its
 resources claimed in the same transaction), or in cell0 unplaced, in
 ERROR.  Updates name the task state they expect, so a build that
 finishes while the user deletes the server loses cleanly.
+
+Every statement here is SQLAlchemy Core on the tables, not the ORM:
+these are the conductor's writes per boot and per delete, and the ORM's
+unit of work and object loading cost several times the statements
+themselves (most of the conductor's CPU under a burst of boots).
 """
 
 import collections
@@ -24,10 +29,53 @@ from nova_conductor.db import claims
 from nova_conductor.db import console_auth_tokens
 
 CONF = conf.CONF
-_DELETED_SIDE_TABLES = (main.InstanceMetadata, main.InstanceSystemMetadata,
-                        main.InstanceExtra, main.InstanceInfoCache,
-                        main.BlockDeviceMapping, main.InstanceFault)
+_INSTANCES = main.Instance.__table__
+_EXTRA = main.InstanceExtra.__table__
+_SYSMETA = main.InstanceSystemMetadata.__table__
+_ACTIONS = main.InstanceAction.__table__
+_EVENTS = main.InstanceActionEvent.__table__
+# Soft-deleted with their server; its faults stay as they are.
+_SOFT_DELETED_SIDE_TABLES = tuple(model.__table__ for model in (
+    main.InstanceMetadata, main.InstanceSystemMetadata, main.InstanceExtra,
+    main.InstanceInfoCache, main.BlockDeviceMapping))
+_HARD_DELETED_SIDE_TABLES = _SOFT_DELETED_SIDE_TABLES + (
+    main.InstanceFault.__table__,)
 _UNSET = object()
+
+# Statements of every boot and delete, built once with parameters: a
+# new statement object costs SQLAlchemy its cache key on every run.
+# Parameter names differ from the columns', which an UPDATE reserves.
+_LOCKED_ROW = (sa.select(_INSTANCES).where(
+    _INSTANCES.c.uuid == sa.bindparam('instance_uuid'),
+    _INSTANCES.c.deleted == 0).with_for_update())
+_ROW_BY_ID = sa.select(_INSTANCES).where(
+    _INSTANCES.c.id == sa.bindparam('row_id'))
+# SET comes from the parameters given with it.
+_UPDATE_BY_ID = sa.update(_INSTANCES).where(
+    _INSTANCES.c.id == sa.bindparam('row_id'))
+_FLAVOR = sa.select(_EXTRA.c.flavor).where(
+    _EXTRA.c.instance_uuid == sa.bindparam('instance_uuid'))
+_SOFT_DELETES = tuple(
+    sa.update(table).where(
+        table.c.instance_uuid == sa.bindparam('of_instance'),
+        table.c.deleted == 0)
+    .values(deleted=table.c.id, deleted_at=sa.bindparam('now'))
+    for table in _SOFT_DELETED_SIDE_TABLES)
+# This request's latest action on the server, and its latest event of a
+# name.
+_ACTION_ID = sa.select(_ACTIONS.c.id).where(
+    _ACTIONS.c.instance_uuid == sa.bindparam('instance_uuid'),
+    _ACTIONS.c.request_id == sa.bindparam('request_id')).order_by(
+    _ACTIONS.c.id.desc()).limit(1)
+_EVENT_OF_ACTION = (
+    sa.select(_EVENTS.c.id, _EVENTS.c.action_id)
+    .where(_EVENTS.c.action_id == _ACTION_ID.scalar_subquery(),
+           _EVENTS.c.event == sa.bindparam('event_name'))
+    .order_by(_EVENTS.c.id.desc()).limit(1))
+_UPDATE_ACTION = sa.update(_ACTIONS).where(
+    _ACTIONS.c.id == sa.bindparam('row_id'))
+_UPDATE_EVENT = sa.update(_EVENTS).where(
+    _EVENTS.c.id == sa.bindparam('row_id'))
 
 
 def create(session, record, block_device_mappings, tags, placement=None):
@@ -46,55 +94,70 @@ def create(session, record, block_device_mappings, tags, placement=None):
             session, host, nodename, instance_record.resources(record))
         values.update(host=host, node=nodename, launched_on=host,
                       availability_zone=zone)
-    instance = main.Instance(**values)
-    session.add(instance)
-    session.flush()
+    instance_id = session.execute(
+        sa.insert(_INSTANCES), values).inserted_primary_key[0]
     _add_side_rows(session, record, block_device_mappings, tags)
-    return _reload(session, instance)
+    row = session.execute(_ROW_BY_ID, {'row_id': instance_id}).one()
+    [stored] = instance_record.load(session, [row])
+    return stored
 
 
 def _add_side_rows(session, record, block_device_mappings, tags):
     uuid = record['uuid']
-    session.add(main.InstanceExtra(
+    session.execute(sa.insert(_EXTRA).values(
         instance_uuid=uuid,
         flavor=jsonutils.dumps({'cur': record['flavor'], 'old': None,
                                 'new': None})))
-    session.add(main.InstanceInfoCache(instance_uuid=uuid,
-                                       network_info='[]'))
-    session.add_all(main.InstanceMetadata(instance_uuid=uuid, key=k, value=v)
-                    for k, v in record.get('metadata', {}).items())
-    session.add_all(main.InstanceSystemMetadata(
-        instance_uuid=uuid, key=k, value=v)
-        for k, v in record.get('system_metadata', {}).items())
-    session.add_all(main.Tag(resource_id=uuid, tag=t) for t in tags)
-    session.add_all(main.BlockDeviceMapping(
-        instance_uuid=uuid, uuid=uuidutils.generate_uuid(), **bdm)
-        for bdm in block_device_mappings)
+    session.execute(sa.insert(main.InstanceInfoCache.__table__).values(
+        instance_uuid=uuid, network_info='[]'))
+    _insert(session, main.InstanceMetadata, [
+        {'instance_uuid': uuid, 'key': k, 'value': v}
+        for k, v in record.get('metadata', {}).items()])
+    _insert(session, main.InstanceSystemMetadata, [
+        {'instance_uuid': uuid, 'key': k, 'value': v}
+        for k, v in record.get('system_metadata', {}).items()])
+    _insert(session, main.Tag, [{'resource_id': uuid, 'tag': t}
+                                for t in tags])
+    _insert(session, main.BlockDeviceMapping, [
+        dict(bdm, instance_uuid=uuid, uuid=uuidutils.generate_uuid())
+        for bdm in block_device_mappings])
 
 
-def _row(session, instance_uuid, for_update=False):
-    query = sa.select(main.Instance).where(
-        main.Instance.uuid == instance_uuid, main.Instance.deleted == 0)
-    if for_update:
-        query = query.with_for_update()
-    instance = session.scalars(query).first()
+def _insert(session, model, rows):
+    """Insert ``rows`` (dicts of the same keys) into ``model``'s table,
+    in one statement; none, no statement."""
+    if rows:
+        session.execute(sa.insert(model.__table__), rows)
+
+
+def _locked_row(session, instance_uuid):
+    """The live server's ``instances`` row, locked until the transaction
+    ends; InstanceNotFound."""
+    instance = session.execute(_LOCKED_ROW,
+                               {'instance_uuid': instance_uuid}).first()
     if instance is None:
         raise exception.InstanceNotFound(instance_id=instance_uuid)
     return instance
 
 
-def _reload(session, instance):
-    """The record of ``instance`` (a row of this session), as written."""
-    session.flush()
-    [record] = instance_record.load(session, [instance])
+def _write(session, instance, values, reload=True):
+    """UPDATE the server's row (``instance``, as read before) with
+    ``values`` and a new updated_at; its record as it now is, or None
+    without ``reload``."""
+    values = dict(values, updated_at=timeutils.utcnow())
+    session.execute(_UPDATE_BY_ID, dict(values, row_id=instance.id))
+    if not reload:
+        return None
+    [record] = instance_record.load(session, [{**instance._mapping,
+                                               **values}])
     return record
 
 
 def host_of(session, instance_uuid):
     """The host of a live server (None if unplaced); InstanceNotFound."""
-    found = session.execute(sa.select(main.Instance.host).where(
-        main.Instance.uuid == instance_uuid,
-        main.Instance.deleted == 0)).first()
+    found = session.execute(sa.select(_INSTANCES.c.host).where(
+        _INSTANCES.c.uuid == instance_uuid,
+        _INSTANCES.c.deleted == 0)).first()
     if found is None:
         raise exception.InstanceNotFound(instance_id=instance_uuid)
     return found.host
@@ -105,19 +168,19 @@ def hosts_of(session, instance_uuids):
     if not instance_uuids:
         return collections.Counter()
     return collections.Counter(session.scalars(
-        sa.select(main.Instance.host).where(
-            main.Instance.uuid.in_(instance_uuids),
-            main.Instance.deleted == 0, main.Instance.host.is_not(None))))
+        sa.select(_INSTANCES.c.host).where(
+            _INSTANCES.c.uuid.in_(instance_uuids),
+            _INSTANCES.c.deleted == 0, _INSTANCES.c.host.is_not(None))))
 
 
 def builds_older_than(session, seconds):
     """Uuids of servers still building ``seconds`` after they were
     created (Nova's measure for ``instance_build_timeout``)."""
     cutoff = timeutils.utcnow() - datetime.timedelta(seconds=seconds)
-    return list(session.scalars(sa.select(main.Instance.uuid).where(
-        main.Instance.vm_state == states.BUILDING,
-        main.Instance.deleted == 0,
-        main.Instance.created_at < cutoff)))
+    return list(session.scalars(sa.select(_INSTANCES.c.uuid).where(
+        _INSTANCES.c.vm_state == states.BUILDING,
+        _INSTANCES.c.deleted == 0,
+        _INSTANCES.c.created_at < cutoff)))
 
 
 def update(session, instance_uuid, values, expected_task_state=_UNSET,
@@ -129,7 +192,7 @@ def update(session, instance_uuid, values, expected_task_state=_UNSET,
     so its builder knows to stop.  Returns the updated record, or None
     without ``reload``.
     """
-    instance = _row(session, instance_uuid, for_update=True)
+    instance = _locked_row(session, instance_uuid)
     _expect(instance, 'task_state', expected_task_state)
     _expect(instance, 'vm_state', expected_vm_state)
     if 'locked_reason' in values:
@@ -139,25 +202,19 @@ def update(session, instance_uuid, values, expected_task_state=_UNSET,
     if values.get('system_metadata'):
         _set_system_metadata(session, instance_uuid,
                              values['system_metadata'])
-    values = instance_record.parse_dates(instance_record.columns(values))
-    for key, value in values.items():
-        setattr(instance, key, value)
-    instance.updated_at = timeutils.utcnow()
-    if not reload:
-        session.flush()
-        return None
-    return _reload(session, instance)
+    return _write(session, instance, instance_record.parse_dates(
+        instance_record.columns(values)), reload=reload)
 
 
 def _set_system_metadata(session, instance_uuid, items):
     """Set the given system metadata keys (a None value removes its
     key); the others stay."""
-    sysmeta = main.InstanceSystemMetadata
-    session.execute(sa.delete(sysmeta).where(
-        sysmeta.instance_uuid == instance_uuid, sysmeta.key.in_(items)))
-    session.add_all(sysmeta(instance_uuid=instance_uuid, key=key,
-                            value=value)
-                    for key, value in items.items() if value is not None)
+    session.execute(sa.delete(_SYSMETA).where(
+        _SYSMETA.c.instance_uuid == instance_uuid,
+        _SYSMETA.c.key.in_(items)))
+    _insert(session, main.InstanceSystemMetadata, [
+        {'instance_uuid': instance_uuid, 'key': key, 'value': value}
+        for key, value in items.items() if value is not None])
 
 
 def _expect(instance, attr, expected):
@@ -176,38 +233,41 @@ def _expect(instance, attr, expected):
 def move(session, instance_uuid, placement):
     """Place a server on another node (a reschedule): the old node's
     claim is released and the new one claimed, in one transaction."""
-    instance = _row(session, instance_uuid, for_update=True)
-    [record] = instance_record.load(session, [instance])
-    usage = instance_record.resources(record)
+    instance = _locked_row(session, instance_uuid)
+    usage = _usage(session, instance)
     host, nodename, zone = placement
     compute_id = claims.claim(session, host, nodename, usage)
     if instance.host:
         claims.release(session, instance.host, instance.node, usage)
-    instance.host, instance.node, instance.compute_id = host, nodename, \
-        compute_id
-    instance.launched_on, instance.availability_zone = host, zone
-    instance.updated_at = timeutils.utcnow()
-    return _reload(session, instance)
+    return _write(session, instance, {
+        'host': host, 'node': nodename, 'compute_id': compute_id,
+        'launched_on': host, 'availability_zone': zone})
 
 
 def unplace(session, instance_uuid, values, expected_vm_state=_UNSET):
     """Free the server's node and set ``values`` (a build that failed
     for good keeps its record, in ERROR, on no host)."""
-    instance = _row(session, instance_uuid, for_update=True)
+    instance = _locked_row(session, instance_uuid)
     _expect(instance, 'vm_state', expected_vm_state)
     _release(session, instance)
-    instance.host = instance.node = instance.compute_id = None
-    for key, value in values.items():
-        setattr(instance, key, value)
-    instance.updated_at = timeutils.utcnow()
-    return _reload(session, instance)
+    return _write(session, instance, dict(values, host=None, node=None,
+                                          compute_id=None))
+
+
+def _usage(session, instance):
+    """(vcpus, memory_mb, disk_gb) the server's claim holds: its
+    columns, and the swap of its flavor."""
+    flavor = session.execute(_FLAVOR,
+                             {'instance_uuid': instance.uuid}).scalar()
+    return instance_record.resources(dict(
+        instance._mapping,
+        flavor=jsonutils.loads(flavor).get('cur') if flavor else None))
 
 
 def _release(session, instance):
     if instance.host and instance.node:
-        [record] = instance_record.load(session, [instance])
         claims.release(session, instance.host, instance.node,
-                       instance_record.resources(record))
+                       _usage(session, instance))
 
 
 def destroy(session, instance_uuid, hard=False):
@@ -218,32 +278,26 @@ def destroy(session, instance_uuid, hard=False):
     tags and console tokens go.  ``hard`` removes every row: a server
     that never existed for the user (a multi-create rolled back).
     """
-    instance = _row(session, instance_uuid, for_update=True)
+    instance = _locked_row(session, instance_uuid)
     _release(session, instance)
-    session.execute(sa.delete(main.Tag).where(
-        main.Tag.resource_id == instance_uuid))
+    session.execute(sa.delete(main.Tag.__table__).where(
+        main.Tag.__table__.c.resource_id == instance_uuid))
     console_auth_tokens.destroy_for_instance(session, instance_uuid)
     if hard:
-        for model in _DELETED_SIDE_TABLES:
-            session.execute(sa.delete(model).where(
-                model.instance_uuid == instance_uuid))
-        session.delete(instance)
+        for table in _HARD_DELETED_SIDE_TABLES:
+            session.execute(sa.delete(table).where(
+                table.c.instance_uuid == instance_uuid))
+        session.execute(sa.delete(_INSTANCES).where(
+            _INSTANCES.c.id == instance.id))
         return None
     now = timeutils.utcnow()
-    for model in _DELETED_SIDE_TABLES:
-        if model is not main.InstanceFault:
-            session.execute(
-                sa.update(model).where(model.instance_uuid == instance_uuid,
-                                       model.deleted == 0)
-                .values(deleted=model.id, deleted_at=now)
-                .execution_options(synchronize_session=False))
-    instance.vm_state = states.DELETED
-    instance.task_state = None
-    instance.terminated_at = instance.terminated_at or now
-    instance.updated_at = now
-    instance.deleted_at = now
-    instance.deleted = instance.id
-    session.flush()
+    for statement in _SOFT_DELETES:
+        session.execute(statement, {'of_instance': instance_uuid,
+                                    'now': now})
+    session.execute(_UPDATE_BY_ID, {
+        'row_id': instance.id, 'vm_state': states.DELETED,
+        'task_state': None, 'terminated_at': instance.terminated_at or now,
+        'updated_at': now, 'deleted_at': now, 'deleted': instance.id})
     return instance.id
 
 
@@ -264,63 +318,58 @@ def add_fault(session, instance_uuid, error, host=None, details=None):
     if details is None:
         details = ''.join(traceback.format_exc()) if isinstance(
             error, BaseException) and error.__traceback__ else ''
-    session.add(main.InstanceFault(
+    session.execute(sa.insert(main.InstanceFault.__table__).values(
         instance_uuid=instance_uuid, code=code if isinstance(code, int)
         else 500, message=message[:255], details=details, host=host))
 
 
 def action_start(session, ctxt, instance_uuid, action):
     """An instance action (os-instance-actions) for this request."""
-    session.add(main.InstanceAction(
+    session.execute(sa.insert(_ACTIONS).values(
         action=action, instance_uuid=instance_uuid,
         request_id=ctxt.request_id, user_id=ctxt.user_id,
         project_id=ctxt.project_id, start_time=timeutils.utcnow()))
 
 
-def _action(session, ctxt, instance_uuid):
-    return session.scalars(
-        sa.select(main.InstanceAction).where(
-            main.InstanceAction.instance_uuid == instance_uuid,
-            main.InstanceAction.request_id == ctxt.request_id)
-        .order_by(main.InstanceAction.id.desc())).first()
+def _touch_action(session, action_id, **values):
+    session.execute(_UPDATE_ACTION, dict(values, row_id=action_id,
+                                         updated_at=timeutils.utcnow()))
 
 
 def event_start(session, ctxt, instance_uuid, event, host):
-    action = _action(session, ctxt, instance_uuid)
-    if action is None:
+    action_id = session.execute(_ACTION_ID, {
+        'instance_uuid': instance_uuid,
+        'request_id': ctxt.request_id}).scalar()
+    if action_id is None:
         return
-    session.add(main.InstanceActionEvent(
-        event=event, action_id=action.id, start_time=timeutils.utcnow(),
-        host=host))
-    action.updated_at = timeutils.utcnow()
+    session.execute(sa.insert(_EVENTS), {
+        'event': event, 'action_id': action_id,
+        'start_time': timeutils.utcnow(), 'host': host})
+    _touch_action(session, action_id)
 
 
 def event_finish(session, ctxt, instance_uuid, event, result,
                  exc_tb=None, details=None):
-    """Finish an event; an Error result marks the action failed, as in
-    Nova ('Error' message on the action)."""
-    action = _action(session, ctxt, instance_uuid)
-    if action is None:
-        return
-    row = session.scalars(
-        sa.select(main.InstanceActionEvent).where(
-            main.InstanceActionEvent.action_id == action.id,
-            main.InstanceActionEvent.event == event)
-        .order_by(main.InstanceActionEvent.id.desc())).first()
+    """Finish an event of this request's latest action on the server;
+    an Error result marks the action failed, as in Nova ('Error'
+    message on the action)."""
+    row = session.execute(_EVENT_OF_ACTION, {
+        'instance_uuid': instance_uuid, 'request_id': ctxt.request_id,
+        'event_name': event}).first()
     if row is None:
         return
     now = timeutils.utcnow()
-    row.finish_time, row.result, row.traceback = now, result, exc_tb
-    row.details = details
-    action.updated_at = now
-    if result == 'Error':
-        action.message = 'Error'
+    session.execute(_UPDATE_EVENT, {
+        'row_id': row.id, 'finish_time': now, 'result': result,
+        'traceback': exc_tb, 'details': details, 'updated_at': now})
+    _touch_action(session, row.action_id,
+                  **({'message': 'Error'} if result == 'Error' else {}))
 
 
 # What a compute needs of its servers to compare them with its guests.
-_HOST_STATE_COLUMNS = (main.Instance.id, main.Instance.uuid,
-                       main.Instance.host, main.Instance.vm_state,
-                       main.Instance.task_state, main.Instance.power_state)
+_HOST_STATE_COLUMNS = (_INSTANCES.c.id, _INSTANCES.c.uuid,
+                       _INSTANCES.c.host, _INSTANCES.c.vm_state,
+                       _INSTANCES.c.task_state, _INSTANCES.c.power_state)
 
 
 def on_host(session, host, full=False):
@@ -332,7 +381,7 @@ def on_host(session, host, full=False):
     gives whole records, side tables included, for a compute that acts
     on them (a start-up retrying an interrupted action).
     """
-    table = main.Instance.__table__
+    table = _INSTANCES
     live = (table.c.host == host, table.c.deleted == 0)
     if full:
         return instance_record.load(session, session.execute(
@@ -352,8 +401,8 @@ def deleted_among(session, instance_uuids, older_than=0):
     if not instance_uuids:
         return []
     cutoff = timeutils.utcnow() - datetime.timedelta(seconds=older_than)
-    return list(session.scalars(sa.select(main.Instance.uuid).where(
-        main.Instance.uuid.in_(instance_uuids),
-        main.Instance.deleted != 0,
-        sa.or_(main.Instance.deleted_at.is_(None),
-               main.Instance.deleted_at <= cutoff))))
+    return list(session.scalars(sa.select(_INSTANCES.c.uuid).where(
+        _INSTANCES.c.uuid.in_(instance_uuids),
+        _INSTANCES.c.deleted != 0,
+        sa.or_(_INSTANCES.c.deleted_at.is_(None),
+               _INSTANCES.c.deleted_at <= cutoff))))
