@@ -56,10 +56,23 @@ def _config_default(resource):
     return CONF.quota[_OPTIONS.get(resource, resource)]
 
 
-def _rows(session, model, **owner):
-    return {resource: limit for _level, resource, limit in
-            session.execute(_limit_rows(0, model, **owner))
-            if resource in RESOURCES}
+def _limit_rows(level, model, *owners):
+    """(level, resource, hard_limit) rows of ``model``'s table whose
+    ``owners`` columns equal the parameters of the same names."""
+    table = model.__table__
+    return sa.select(sa.literal(level, sa.Integer).label('level'),
+                     table.c.resource, table.c.hard_limit).where(
+        *(table.c[owner] == sa.bindparam(owner) for owner in owners))
+
+
+# Built once: every server create reads its limits, in the API and
+# again in the conductor's recheck.
+_CLASS_LIMITS = _limit_rows(0, api.QuotaClass, 'class_name')
+_OF_PROJECT = _limit_rows(1, api.Quota, 'project_id')
+_PROJECT_LIMITS = sa.union_all(_CLASS_LIMITS, _OF_PROJECT)
+_PROJECT_AND_USER_LIMITS = sa.union_all(
+    _CLASS_LIMITS, _OF_PROJECT,
+    _limit_rows(2, api.ProjectUserQuota, 'project_id', 'user_id'))
 
 
 def class_limits(api_url, class_name=DEFAULT_CLASS):
@@ -71,7 +84,9 @@ def class_limits(api_url, class_name=DEFAULT_CLASS):
     if _noop():
         return dict.fromkeys(RESOURCES, UNLIMITED)
     with engines.reader(api_url) as session:
-        rows = _rows(session, api.QuotaClass, class_name=class_name)
+        rows = {resource: limit for _level, resource, limit in
+                session.execute(_CLASS_LIMITS, {'class_name': class_name})
+                if resource in RESOURCES}
     return {r: rows.get(r, _config_default(r)) for r in RESOURCES}
 
 
@@ -88,14 +103,12 @@ def _limits_in(session, project_id, user_id):
     """(the project's limits, the user's or None), read in one query:
     the default class's rows, overridden by the project's, overridden
     (for the user) by the user's."""
-    levels = [
-        _limit_rows(0, api.QuotaClass, class_name=DEFAULT_CLASS),
-        _limit_rows(1, api.Quota, project_id=project_id)]
-    if user_id is not None:
-        levels.append(_limit_rows(2, api.ProjectUserQuota,
-                                  project_id=project_id, user_id=user_id))
+    query = (_PROJECT_LIMITS if user_id is None
+             else _PROJECT_AND_USER_LIMITS)
+    params = {'class_name': DEFAULT_CLASS, 'project_id': project_id,
+              'user_id': user_id}
     found = [{}, {}, {}]
-    for level, resource, limit in session.execute(sa.union_all(*levels)):
+    for level, resource, limit in session.execute(query, params):
         if resource in RESOURCES:
             found[level][resource] = limit
     project_rows = {**found[0], **found[1]}
@@ -105,12 +118,6 @@ def _limits_in(session, project_id, user_id):
     user_rows = {**project_rows, **found[2]}
     return project, {r: user_rows.get(r, _config_default(r))
                      for r in RESOURCES}
-
-
-def _limit_rows(level, model, **owner):
-    return sa.select(sa.literal(level, sa.Integer).label('level'),
-                     model.resource, model.hard_limit).where(
-        *(getattr(model, column) == value for column, value in owner.items()))
 
 
 def user_limits_in_project(api_url, project_id):
