@@ -104,12 +104,12 @@ def create(session, record, block_device_mappings, tags, placement=None):
 
 def _add_side_rows(session, record, block_device_mappings, tags):
     uuid = record['uuid']
-    session.execute(sa.insert(_EXTRA).values(
-        instance_uuid=uuid,
-        flavor=jsonutils.dumps({'cur': record['flavor'], 'old': None,
-                                'new': None})))
-    session.execute(sa.insert(main.InstanceInfoCache.__table__).values(
-        instance_uuid=uuid, network_info='[]'))
+    _insert(session, main.InstanceExtra, [{
+        'instance_uuid': uuid,
+        'flavor': jsonutils.dumps({'cur': record['flavor'], 'old': None,
+                                   'new': None})}])
+    _insert(session, main.InstanceInfoCache, [{'instance_uuid': uuid,
+                                               'network_info': '[]'}])
     _insert(session, main.InstanceMetadata, [
         {'instance_uuid': uuid, 'key': k, 'value': v}
         for k, v in record.get('metadata', {}).items()])
@@ -125,7 +125,7 @@ def _add_side_rows(session, record, block_device_mappings, tags):
 
 def _insert(session, model, rows):
     """Insert ``rows`` (dicts of the same keys) into ``model``'s table,
-    in one statement; none, no statement."""
+    in one Core statement; none, no statement."""
     if rows:
         session.execute(sa.insert(model.__table__), rows)
 
@@ -318,17 +318,18 @@ def add_fault(session, instance_uuid, error, host=None, details=None):
     if details is None:
         details = ''.join(traceback.format_exc()) if isinstance(
             error, BaseException) and error.__traceback__ else ''
-    session.execute(sa.insert(main.InstanceFault.__table__).values(
-        instance_uuid=instance_uuid, code=code if isinstance(code, int)
-        else 500, message=message[:255], details=details, host=host))
+    _insert(session, main.InstanceFault, [{
+        'instance_uuid': instance_uuid,
+        'code': code if isinstance(code, int) else 500,
+        'message': message[:255], 'details': details, 'host': host}])
 
 
 def action_start(session, ctxt, instance_uuid, action):
     """An instance action (os-instance-actions) for this request."""
-    session.execute(sa.insert(_ACTIONS).values(
-        action=action, instance_uuid=instance_uuid,
-        request_id=ctxt.request_id, user_id=ctxt.user_id,
-        project_id=ctxt.project_id, start_time=timeutils.utcnow()))
+    _insert(session, main.InstanceAction, [{
+        'action': action, 'instance_uuid': instance_uuid,
+        'request_id': ctxt.request_id, 'user_id': ctxt.user_id,
+        'project_id': ctxt.project_id, 'start_time': timeutils.utcnow()}])
 
 
 def _touch_action(session, action_id, **values):
@@ -342,9 +343,9 @@ def event_start(session, ctxt, instance_uuid, event, host):
         'request_id': ctxt.request_id}).scalar()
     if action_id is None:
         return
-    session.execute(sa.insert(_EVENTS), {
+    _insert(session, main.InstanceActionEvent, [{
         'event': event, 'action_id': action_id,
-        'start_time': timeutils.utcnow(), 'host': host})
+        'start_time': timeutils.utcnow(), 'host': host}])
     _touch_action(session, action_id)
 
 
